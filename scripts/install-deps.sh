@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian 12 packages that the build, the tests and the demo
+# need, if any is missing.  Needs root only when something is missing.
+set -eu
+
+PKGS="build-essential autoconf automake libtool pkg-config
+      libssl-dev libjansson-dev libhiredis-dev libevent-dev libsqlite3-dev
+      redis-server coturn openssl iproute2 procps"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: these Debian packages are missing:$missing" >&2
+	echo "install-deps: run 'make' as root, or install them yourself" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends $missing

@@ -1,0 +1,75 @@
+# Without auth-plugin the patched turnserver behaves as unpatched coturn:
+# the same checks pass against Debian's turnserver (4.6.1, unpatched) and
+# ours, with Debian's clients and with the clients built from the patched
+# tree.  With a plugin that PASSes, coturn's static users and its REST API
+# secret work exactly the same.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+SECRET=north-wind-secret
+start_peer
+
+# lt_cred_checks LABEL CLIENT_DIR: static users, with either client build.
+lt_cred_checks() {
+	local label=$1 dir=$2
+	check "$label: static user relays over UDP" \
+		uclient_relays_with "$dir" "$T/$label-udp.log" -u dave -w davepw
+	check "$label: static user relays over TCP" \
+		uclient_relays_with "$dir" "$T/$label-tcp.log" -t -u dave -w davepw
+	check "$label: a wrong password is refused" \
+		uclient_fails "$T/$label-bad.log" -u dave -w wrong
+	check "$label: an unknown user is refused" \
+		uclient_fails "$T/$label-unknown.log" -u nobody -w x
+}
+
+uclient_relays_with() {
+	local dir=$1
+	shift
+	PATH="$dir:$PATH" uclient_relays "$@"
+}
+
+rest_checks() {
+	local label=$1
+	check "$label: REST API credentials relay" \
+		uclient_relays "$T/$label-rest.log" -W "$SECRET" -u someone
+	check "$label: a wrong REST API secret is refused" \
+		uclient_fails "$T/$label-rest-bad.log" -W wrong-secret -u someone
+}
+
+stun_binding() {
+	timeout 10 "$1/turnutils_stunclient" -p "$TS_PORT" 127.0.0.1 \
+		>"$T/stun.log" 2>&1 && grep -q "UDP reflexive addr: 127.0.0.1:" "$T/stun.log"
+}
+
+for server in debian patched; do
+	if [ $server = debian ]; then bin=/usr/sbin/turnserver; else bin=$TURNSERVER; fi
+	[ -x "$bin" ] || bin=/usr/bin/turnserver
+
+	start_turnserver "$server-lt" "$bin" --lt-cred-mech --user=dave:davepw ||
+		{ not_ok "$server turnserver starts"; continue; }
+	lt_cred_checks "$server+debian-client" /usr/bin
+	lt_cred_checks "$server+patched-client" "$COTURN_BIN"
+	check "$server: STUN binding answers" stun_binding /usr/bin
+	stop_pid "$TS_PID"
+
+	start_turnserver "$server-rest" "$bin" --use-auth-secret \
+		--static-auth-secret="$SECRET" ||
+		{ not_ok "$server turnserver starts with REST API"; continue; }
+	rest_checks "$server"
+	stop_pid "$TS_PID"
+done
+
+echo "default pass" >"$T/pass.conf"
+start_turnserver pass-lt "$TURNSERVER" --user=dave:davepw \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/pass.conf" &&
+	lt_cred_checks "plugin-pass" /usr/bin
+stop_pid "$TS_PID"
+start_turnserver pass-rest "$TURNSERVER" --use-auth-secret \
+	--static-auth-secret="$SECRET" \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/pass.conf" &&
+	rest_checks "plugin-pass"
+stop_pid "$TS_PID"
+
+check "coturn's RFC 5769 test vectors pass in the patched tree" \
+	bash -c "'$COTURN_BIN/turnutils_rfc5769check' >'$T/rfc5769.log' 2>&1"
+
+finish

@@ -1,0 +1,75 @@
+# Every way of failing to load a plugin stops the patched turnserver at
+# start-up with a non-zero exit and a message that says why.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+# fails_with NAME MESSAGE ARGS...: turnserver exits non-zero within 15 s
+# and its output has MESSAGE.
+fails_with() {
+	local name=$1 msg=$2 rc port
+	shift 2
+	port=$(free_port)
+	timeout 15 "$TURNSERVER" -n --listening-ip=127.0.0.1 \
+		--relay-ip=127.0.0.1 --listening-port="$port" --no-tls \
+		--no-dtls --no-cli --log-file=stdout --simple-log \
+		--realm="$REALM" --pidfile="$T/$name.pid" "$@" \
+		>"$T/$name.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+		echo "# $name: exit status $rc"
+		return 1
+	fi
+	log_has "$T/$name.log" "$msg" || {
+		echo "# $name: no '$msg' in:"
+		tail -5 "$T/$name.log" | sed 's/^/#   /'
+		return 1
+	}
+}
+
+echo "init-error the key set is unreadable" >"$T/init-error.conf"
+echo "no-such-directive 1" >"$T/bad-directive.conf"
+echo "user alice password x" >"$T/good.conf"
+
+check "missing plugin file" fails_with missing \
+	"cannot load auth plugin $T/nope.so: $T/nope.so: cannot open shared object file" \
+	--auth-plugin="$T/nope.so"
+check "a file that is not a shared object" fails_with notelf \
+	"cannot load auth plugin $T/good.conf:" \
+	--auth-plugin="$T/good.conf"
+check "missing entry symbol" fails_with noentry \
+	"no symbol turn_auth_plugin_entry" \
+	--auth-plugin="$TEST_PLUGIN_NOENTRY"
+check "wrong ABI major version" fails_with badabi \
+	"ABI version 2.0, this server needs 1.x" \
+	--auth-plugin="$TEST_PLUGIN_BADABI"
+check "init error shows the plugin's own message" fails_with initerror \
+	"cannot load auth plugin $TEST_PLUGIN: the key set is unreadable" \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/init-error.conf"
+check "init error on a broken plugin config" fails_with baddirective \
+	"unknown directive 'no-such-directive'" \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/bad-directive.conf"
+check "init error when the plugin config is missing" fails_with noconfig \
+	"$T/missing.conf: No such file or directory" \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/missing.conf"
+check "auth-plugin-config without auth-plugin" fails_with confonly \
+	"--auth-plugin-config needs --auth-plugin" \
+	--auth-plugin-config="$T/good.conf"
+check "auth-plugin with --no-auth" fails_with noauth \
+	"--auth-plugin and -z (--no-auth) options cannot be used together" \
+	--no-auth --auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/good.conf"
+
+# The same options from a turnserver.conf instead of the command line.
+cat >"$T/turnserver.conf" <<CONF
+auth-plugin=$TEST_PLUGIN_BADABI
+CONF
+check "a bad plugin named in turnserver.conf stops the server too" \
+	bash -c "! timeout 15 '$TURNSERVER' -c '$T/turnserver.conf' \
+		--listening-ip=127.0.0.1 --listening-port=$(free_port) --no-tls \
+		--no-dtls --no-cli --log-file=stdout --simple-log \
+		--pidfile='$T/conf.pid' >'$T/conf.log' 2>&1 &&
+		grep -q 'ABI version 2.0' '$T/conf.log'"
+
+check "--help shows both options" \
+	bash -c "'$TURNSERVER' -h | grep -q -- '--auth-plugin	' &&
+		'$TURNSERVER' -h | grep -q -- '--auth-plugin-config'"
+
+finish

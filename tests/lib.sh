@@ -1,0 +1,145 @@
+# tests/lib.sh - shared helpers of the integration tests (bash).
+#
+# Every server a test starts listens on 127.0.0.1 only, on a free port, and
+# is stopped by its pid when the test ends.  A test prints one "ok - ..." or
+# "not ok - ..." line per check; tests/run-tests.sh counts them.
+
+set -u
+
+TOP_BUILDDIR=${TOP_BUILDDIR:-$(pwd)}
+TOP_SRCDIR=${TOP_SRCDIR:-$TOP_BUILDDIR}
+COTURN_BIN=$TOP_BUILDDIR/build/coturn-4.6.1/bin
+TURNSERVER=$COTURN_BIN/turnserver
+TEST_PLUGIN=$TOP_BUILDDIR/tests/fixtures/.libs/test_plugin.so
+TEST_PLUGIN_BADABI=$TOP_BUILDDIR/tests/fixtures/.libs/test_plugin_badabi.so
+TEST_PLUGIN_NOENTRY=$TOP_BUILDDIR/tests/fixtures/.libs/test_plugin_noentry.so
+REALM=example.org
+
+mkdir -p "$TOP_BUILDDIR/tests/out"
+T=$(mktemp -d "$TOP_BUILDDIR/tests/out/$(basename "$0" .sh).XXXX")
+PIDS=()
+PASSED=0
+FAILED=0
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+ok() {
+	echo "ok - $*"
+	PASSED=$((PASSED + 1))
+}
+
+not_ok() {
+	echo "not ok - $*"
+	FAILED=$((FAILED + 1))
+}
+
+# check DESCRIPTION COMMAND...: one check, passing when COMMAND succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# finish: the last line of every test.
+finish() {
+	echo "# $(basename "$0"): $PASSED passed, $FAILED failed (logs in $T)"
+	[ "$FAILED" -eq 0 ]
+	exit
+}
+
+port_in_use() {
+	ss -Htuan 2>/dev/null | awk '{ print $5 }' | grep -q ":$1\$"
+}
+
+# free_port: prints a port that nothing on this machine uses now.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		port_in_use "$p" || { echo "$p"; return; }
+	done
+}
+
+# wait_listening PORT PID: waits up to 10 s for a TCP listener on PORT.
+wait_listening() {
+	local i
+	for i in $(seq 100); do
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_turnserver NAME BINARY ARGS...: starts a turnserver on loopback and
+# sets TS_PORT and TS_PID; the log is $T/NAME.log.
+start_turnserver() {
+	local name=$1 bin=$2
+	shift 2
+	TS_PORT=$(free_port)
+	"$bin" -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+		--listening-port="$TS_PORT" --min-port=50000 --max-port=59999 \
+		--no-tls --no-dtls --no-cli --log-file=stdout --simple-log \
+		--allow-loopback-peers --realm="$REALM" \
+		--pidfile="$T/$name.pid" "$@" >"$T/$name.log" 2>&1 &
+	TS_PID=$!
+	PIDS+=("$TS_PID")
+	if ! wait_listening "$TS_PORT" "$TS_PID"; then
+		echo "# $name did not start; its log:"
+		sed 's/^/#   /' "$T/$name.log" | tail -20
+		return 1
+	fi
+}
+
+stop_pid() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# start_peer: starts Debian's turnutils_peer (a UDP echo) and sets PEER_PORT.
+start_peer() {
+	PEER_PORT=$(free_port)
+	turnutils_peer -L 127.0.0.1 -p "$PEER_PORT" >"$T/peer.log" 2>&1 &
+	PIDS+=("$!")
+	sleep 0.2
+}
+
+# uclient_relays LOG [turnutils_uclient args...]: runs Debian's client
+# against TS_PORT, sending to the peer; succeeds when every message came
+# back through the relay.
+uclient_relays() {
+	local log=$1
+	shift
+	timeout 60 turnutils_uclient -p "$TS_PORT" -e 127.0.0.1 -r "$PEER_PORT" \
+		-n 5 -m 1 -l 120 "$@" 127.0.0.1 >"$log" 2>&1 || return 1
+	grep -q "Total lost packets 0 (0.000000%)" "$log" || return 1
+	# the last summary: tot_send_msgs=N, tot_recv_msgs=N with N > 0
+	local sent recv
+	sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\)$/\1/p' "$log" | tail -1)
+	recv=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\)$/\2/p' "$log" | tail -1)
+	[ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$recv" ]
+}
+
+# uclient_fails LOG [args...]: the client could not allocate.
+uclient_fails() {
+	local log=$1
+	shift
+	! timeout 60 turnutils_uclient -p "$TS_PORT" -e 127.0.0.1 \
+		-r "$PEER_PORT" -n 2 -m 1 "$@" 127.0.0.1 >"$log" 2>&1 &&
+		grep -q "Cannot complete Allocation" "$log"
+}
+
+# log_has FILE PATTERN: FILE has a line matching the fixed string.
+log_has() {
+	grep -qF -- "$2" "$1"
+}

@@ -1,0 +1,60 @@
+#!/bin/bash
+# run-tests.sh: runs the unit test programs and the integration tests, and
+# ends with one line "N passed, N failed".  Exits non-zero on any failure.
+# Run from the top build directory (make check does).
+set -u
+
+TOP_BUILDDIR=${TOP_BUILDDIR:-$(pwd)}
+TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+export TOP_BUILDDIR TOP_SRCDIR
+
+passed=0
+failed=0
+failed_names=()
+
+# run_one NAME COMMAND...: runs one test program, counting its ok/not ok
+# lines; a program that fails without saying why counts as one failure.
+run_one() {
+	local name=$1 out rc p f
+	shift
+	mkdir -p "$TOP_BUILDDIR/tests/out"
+	out="$TOP_BUILDDIR/tests/out/$name.out"
+	echo "== $name"
+	"$@" 2>&1 | tee "$out" | grep -E '^(ok|not ok|#)'
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	# unit programs count for themselves: "N passed, N failed"
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] &&
+		tail -1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
+		p=$(tail -1 "$out" | awk '{ print $1 }')
+		f=$(tail -1 "$out" | awk '{ print $3 }')
+		tail -1 "$out" | sed 's/^/# /'
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		tail -20 "$out" | sed 's/^/#   /'
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" -eq 0 ] || failed_names+=("$name")
+}
+
+for t in "$TOP_BUILDDIR"/tests/unit/test_*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	case $t in *.o | *.c | *.h) continue ;; esac
+	run_one "unit-$(basename "$t")" "$t" "$TOP_SRCDIR/tests/data"
+done
+
+for t in "$TOP_SRCDIR"/tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	if [ -n "${TESTS:-}" ] && ! echo " $TESTS " | grep -q " $(basename "$t" .sh) "; then
+		continue
+	fi
+	run_one "$(basename "$t" .sh)" bash "$t"
+done
+
+[ ${#failed_names[@]} -eq 0 ] || echo "# failed: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,85 @@
+/*
+ * tpa_test.h: a tiny test harness shared by the unit tests.
+ *
+ * CHECK(cond) counts a pass or a failure (and prints where it failed);
+ * tpa_test_done() prints "N passed, N failed" as the last line and returns
+ * the process exit status (non-zero if anything failed). Header-only: each
+ * test binary includes it exactly once.
+ */
+#ifndef TPA_TEST_H
+#define TPA_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long tpa_test_passed;
+static unsigned long tpa_test_failed;
+
+#define CHECK(cond) CHECK_MSG(cond, "%s", "")
+
+/* CHECK with extra printf-style context printed on failure. */
+#define CHECK_MSG(cond, ...)                                                   \
+	do {                                                                   \
+		if (cond) {                                                    \
+			tpa_test_passed++;                                     \
+		} else {                                                       \
+			tpa_test_failed++;                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s ", __FILE__,  \
+				__LINE__, #cond);                              \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+		}                                                              \
+	} while (0)
+
+/* Compares two NUL-terminated strings and shows both on failure. */
+#define CHECK_STR(got, want)                                                   \
+	CHECK_MSG(strcmp((got), (want)) == 0,                                  \
+		  "\n  got:  \"%s\"\n  want: \"%s\"", (got), (want))
+
+static inline int tpa_test_done(void)
+{
+	printf("%lu passed, %lu failed\n", tpa_test_passed, tpa_test_failed);
+	return tpa_test_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/*
+ * Reads the whole file at path into a new NUL-terminated buffer (owned by
+ * the caller, free()); *len gets its size. NULL if it cannot be read.
+ */
+static inline char *tpa_test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - n < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		if (got == 0)
+			break;
+		n += got;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+#endif /* TPA_TEST_H */

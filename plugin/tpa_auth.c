@@ -1,0 +1,177 @@
+/*
+ * tpa_auth.c - RFC 7635: ACCESS-TOKEN, key by kid, token, proof of
+ * possession.
+ */
+#include "tpa_auth.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "tpa_stun.h"
+
+#define COTURN_LEGACY_KEY_LEN 16 /* coturn issue 189 */
+#define TPA_HMAC_SHA1_KEY_LEN 20
+
+static void reject(struct tpa_auth_outcome *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* REJECT with "token ID: why" as the reason (cut to fit). */
+static void reject(struct tpa_auth_outcome *out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	out->verdict = TPA_REJECT;
+	n = snprintf(out->reason, sizeof(out->reason), "token %s: ",
+	             out->token_id[0] ? out->token_id : "-");
+	if (n < 0 || (size_t)n >= sizeof(out->reason))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out->reason + n, sizeof(out->reason) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* A printable, bounded copy of a kid from the network, for the log. */
+static void printable_kid(const char *kid, char *buf, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; kid[i] && i + 1 < cap && i < TPA_KID_LOG_MAX; i++)
+		buf[i] = (kid[i] > 0x20 && kid[i] < 0x7f) ? kid[i] : '?';
+	buf[i] = '\0';
+}
+
+static int check_key_time(const struct tpa_key *k, uint64_t now,
+                          struct tpa_auth_outcome *out)
+{
+	switch (tpa_key_usable(k, (int64_t)now)) {
+	case TPA_KEY_NOT_YET:
+		reject(out, "key '%s' is not valid before %lld", k->kid,
+		       (long long)k->nbf);
+		return -1;
+	case TPA_KEY_EXPIRED:
+		reject(out, "key '%s' expired at %lld", k->kid,
+		       (long long)k->exp);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+static int check_window(const struct tpa_token *t, uint64_t now,
+                        uint32_t skew, struct tpa_auth_outcome *out)
+{
+	uint64_t ts = tpa_token_ts_seconds(t->timestamp);
+
+	switch (tpa_token_window(t, now, skew)) {
+	case TPA_WINDOW_NOT_YET:
+		reject(out, "token is from the future: issued at %llu, now %llu, skew %u s",
+		       (unsigned long long)ts, (unsigned long long)now, skew);
+		return -1;
+	case TPA_WINDOW_EXPIRED:
+		reject(out, "token expired at %llu, now %llu, skew %u s",
+		       (unsigned long long)tpa_token_expiry(t),
+		       (unsigned long long)now, skew);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* Proof of possession: the request's MESSAGE-INTEGRITY under mac_key. */
+static int check_integrity(const struct tpa_stun_view *v,
+                           const struct tpa_token *t, int legacy,
+                           struct tpa_auth_outcome *out)
+{
+	int rc = tpa_stun_verify_integrity(v, t->mac_key, t->mac_key_len);
+
+	if (rc == 0) {
+		memcpy(out->key, t->mac_key, t->mac_key_len);
+		out->key_len = t->mac_key_len;
+		return 0;
+	}
+	if (rc == TPA_STUN_ERR_INTEGRITY && legacy &&
+	    t->mac_key_len == TPA_HMAC_SHA1_KEY_LEN &&
+	    tpa_stun_verify_integrity(v, t->mac_key, COTURN_LEGACY_KEY_LEN) ==
+	        0) {
+		memcpy(out->key, t->mac_key, COTURN_LEGACY_KEY_LEN);
+		out->key_len = COTURN_LEGACY_KEY_LEN;
+		return 0;
+	}
+	if (rc == TPA_STUN_ERR_INTEGRITY)
+		reject(out, "MESSAGE-INTEGRITY does not match the token's "
+		            "%zu-byte mac_key",
+		       t->mac_key_len);
+	else
+		reject(out, "MESSAGE-INTEGRITY: %s", tpa_stun_strerror(rc));
+	return -1;
+}
+
+/* Decrypts and checks the token; fills out->key on success. */
+static void check_token(const struct tpa_auth_ctx *ctx,
+                        const struct tpa_stun_view *v,
+                        const struct tpa_stun_attr *at, const char *kid,
+                        uint64_t now, struct tpa_auth_outcome *out)
+{
+	struct tpa_key key;
+	struct tpa_token tok;
+	char why[TPA_TOKEN_WHY_LEN], shown[TPA_KID_LOG_MAX + 1];
+	uint32_t skew = ctx->cfg->clock_skew;
+
+	memset(&tok, 0, sizeof(tok));
+	if (tpa_keystore_get(ctx->keys, kid, &key) != 0) {
+		printable_kid(kid, shown, sizeof(shown));
+		reject(out, "unknown kid '%s'", shown);
+		return;
+	}
+	if (check_key_time(&key, now, out) != 0)
+		goto out;
+	if (tpa_token_decode(key.k, key.k_len, ctx->server_name, at->value,
+	                     at->len, &tok, why, sizeof(why)) != TPA_TOKEN_OK) {
+		reject(out, "kid '%s': %s", key.kid, why);
+		goto out;
+	}
+	if (check_window(&tok, now, skew, out) != 0)
+		goto out;
+	if (check_integrity(v, &tok, ctx->cfg->legacy_coturn_keying, out) != 0)
+		goto out;
+	out->expiry = tpa_token_expiry(&tok) + skew;
+	out->verdict = TPA_ACCEPT;
+out:
+	tpa_token_wipe(&tok);
+	OPENSSL_cleanse(&key, sizeof(key));
+}
+
+void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
+                      size_t len, const char *username, uint64_t now,
+                      struct tpa_auth_outcome *out)
+{
+	struct tpa_stun_view v;
+	struct tpa_stun_attr at;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = tpa_stun_parse(&v, msg, len);
+	if (rc != 0) {
+		reject(out, "malformed STUN request: %s", tpa_stun_strerror(rc));
+		return;
+	}
+	rc = tpa_stun_get_attr(&v, TPA_STUN_ATTR_ACCESS_TOKEN, &at);
+	if (rc == TPA_STUN_ERR_NO_ATTR) {
+		out->verdict = TPA_PASS;
+		return;
+	}
+	if (rc != 0) {
+		reject(out, "ACCESS-TOKEN: %s", tpa_stun_strerror(rc));
+		return;
+	}
+	tpa_token_id(at.value, at.len, out->token_id);
+	if (!username || !username[0]) {
+		reject(out, "no USERNAME, which must name the kid");
+		return;
+	}
+	check_token(ctx, &v, &at, username, now, out);
+}

@@ -1,0 +1,49 @@
+/*
+ * tpa_auth: the RFC 7635 decision for one STUN request.  Wires the STUN
+ * parser, the key store and the token codec together; knows nothing of
+ * coturn or of the plugin ABI, so that it can be tested on its own.
+ */
+#ifndef TPA_AUTH_H
+#define TPA_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tpa_config.h"
+#include "tpa_keystore.h"
+#include "tpa_token.h"
+
+enum tpa_verdict { TPA_PASS = 0, TPA_ACCEPT, TPA_REJECT, TPA_ERROR };
+
+#define TPA_REASON_LEN 160
+#define TPA_KID_LOG_MAX 64 /* how much of an unknown kid a log shows */
+
+struct tpa_auth_ctx {
+	const struct tpa_config *cfg;
+	struct tpa_keystore *keys;
+	const char *server_name; /* associated data of the tokens */
+};
+
+struct tpa_auth_outcome {
+	enum tpa_verdict verdict;
+	uint8_t key[TPA_MAC_KEY_MAX]; /* ACCEPT: the MESSAGE-INTEGRITY key */
+	size_t key_len;               /* ACCEPT: 16, 20 or 32 */
+	uint64_t expiry;              /* ACCEPT: Unix seconds, skew included */
+	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
+	char reason[TPA_REASON_LEN];  /* REJECT / ERROR: why; safe to log */
+};
+
+/*
+ * Decides the STUN request msg (len bytes, from the network) whose USERNAME
+ * is username, at Unix time now.  A request without ACCESS-TOKEN is PASSed.
+ * Otherwise the token is decrypted with the key named by USERNAME (the
+ * kid), its time window is checked with the configured skew, and the
+ * request's MESSAGE-INTEGRITY must verify with the whole mac_key (or its
+ * first 16 bytes when legacy-coturn-keying is on).  Fills *out (zeroed
+ * first); out->key is a secret, wipe it after use.  Thread-safe.
+ */
+void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
+                      size_t len, const char *username, uint64_t now,
+                      struct tpa_auth_outcome *out);
+
+#endif /* TPA_AUTH_H */

@@ -1,0 +1,177 @@
+/*
+ * tpa_plugin.c - the coturn-tpa auth plugin: wires the configuration, the
+ * key store and the RFC 7635 decision to the plugin ABI.  No logic of its
+ * own beyond translating between them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "turn_auth_plugin.h"
+
+#include "tpa_auth.h"
+#include "tpa_config.h"
+#include "tpa_keystore.h"
+
+struct tpa_state {
+	const struct turn_auth_host *host;
+	struct tpa_config cfg;
+	struct tpa_keystore *keys;
+	char *server_name;
+};
+
+static void plog(const struct tpa_state *st, enum tpa_log_level level,
+                 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Logs through the host if level is enabled in the config. */
+static void plog(const struct tpa_state *st, enum tpa_log_level level,
+                 const char *fmt, ...)
+{
+	static const enum turn_auth_log_level host_level[] = {
+	    TURN_AUTH_LOG_ERROR, TURN_AUTH_LOG_WARNING, TURN_AUTH_LOG_INFO,
+	    TURN_AUTH_LOG_DEBUG};
+	char msg[768];
+	va_list ap;
+
+	if (level > st->cfg.log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	st->host->log(host_level[level], "%s", msg);
+}
+
+static void keystore_log(void *ctx, int is_error, const char *msg)
+{
+	plog(ctx, is_error ? TPA_LOG_ERROR : TPA_LOG_INFO, "%s", msg);
+}
+
+static void state_free(struct tpa_state *st)
+{
+	if (!st)
+		return;
+	tpa_keystore_close(st->keys);
+	free(st->server_name);
+	free(st);
+}
+
+static int tpa_init(const struct turn_auth_host *host, const char *config_path,
+                    void **state, char *err, size_t errlen)
+{
+	struct tpa_state *st = calloc(1, sizeof(*st));
+
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st->host = host;
+	if (tpa_config_load(config_path, &st->cfg, err, errlen) != 0)
+		goto fail;
+	if (!host->server_name[0]) {
+		snprintf(err, errlen, "no server-name or realm: RFC 7635 "
+		                      "tokens are bound to the server name");
+		goto fail;
+	}
+	st->server_name = strdup(host->server_name);
+	if (!st->server_name) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	st->keys = tpa_keystore_open(st->cfg.key_set, st->cfg.reload_check_ms,
+	                             keystore_log, st, err, errlen);
+	if (!st->keys)
+		goto fail;
+	plog(st, TPA_LOG_INFO,
+	     "ready: %zu keys from %s, server name '%s', clock skew %u s, "
+	     "legacy coturn keying %s",
+	     tpa_keystore_count(st->keys), st->cfg.key_set, st->server_name,
+	     st->cfg.clock_skew, st->cfg.legacy_coturn_keying ? "on" : "off");
+	*state = st;
+	return 0;
+fail:
+	state_free(st);
+	return -1;
+}
+
+static enum turn_auth_verdict accept_token(struct tpa_state *st,
+                                     const struct tpa_auth_outcome *o,
+                                     uint64_t now,
+                                     struct turn_auth_result *res)
+{
+	if (o->key_len > sizeof(res->key)) {
+		snprintf(res->reason, sizeof(res->reason), "key too long");
+		return TURN_AUTH_ERROR;
+	}
+	memcpy(res->key, o->key, o->key_len);
+	res->key_len = o->key_len;
+	res->third_party = 1;
+	/* RFC 7635: the session lives no longer than the token */
+	res->max_session_time =
+	    o->expiry > now ? (uint32_t)(o->expiry - now) : 1;
+	snprintf(res->reason, sizeof(res->reason), "token %s", o->token_id);
+	plog(st, TPA_LOG_DEBUG, "token %s accepted, %zu-byte key, %u s left",
+	     o->token_id, o->key_len, res->max_session_time);
+	return TURN_AUTH_ACCEPT;
+}
+
+static enum turn_auth_verdict tpa_authorize(void *state,
+                                            const struct turn_auth_request *r,
+                                            struct turn_auth_result *res)
+{
+	struct tpa_state *st = state;
+	struct tpa_auth_ctx ctx = {&st->cfg, st->keys, st->server_name};
+	struct tpa_auth_outcome o;
+	uint64_t now = (uint64_t)time(NULL);
+	enum turn_auth_verdict v;
+
+	tpa_keystore_refresh(st->keys);
+	tpa_auth_rfc7635(&ctx, r->message, r->message_len, r->username, now,
+	                 &o);
+	switch (o.verdict) {
+	case TPA_ACCEPT:
+		v = accept_token(st, &o, now, res);
+		break;
+	case TPA_PASS:
+		v = TURN_AUTH_PASS;
+		break;
+	case TPA_REJECT:
+		snprintf(res->reason, sizeof(res->reason), "%s", o.reason);
+		v = TURN_AUTH_REJECT;
+		break;
+	default:
+		snprintf(res->reason, sizeof(res->reason), "%s", o.reason);
+		v = TURN_AUTH_ERROR;
+	}
+	OPENSSL_cleanse(&o, sizeof(o));
+	return v;
+}
+
+static void tpa_fini(void *state)
+{
+	state_free(state);
+}
+
+static const struct turn_auth_plugin tpa_table = {
+    .size = sizeof(struct turn_auth_plugin),
+    .abi_version = TURN_AUTH_PLUGIN_ABI_VERSION,
+    .name = "coturn-tpa",
+    .flags = TURN_AUTH_PLUGIN_THIRD_PARTY,
+    .init = tpa_init,
+    .authorize = tpa_authorize,
+    .session_closed = NULL,
+    .fini = tpa_fini,
+};
+
+const struct turn_auth_plugin *turn_auth_plugin_entry(uint32_t host_abi)
+    __attribute__((visibility("default")));
+
+const struct turn_auth_plugin *turn_auth_plugin_entry(uint32_t host_abi)
+{
+	if (TURN_AUTH_PLUGIN_ABI_MAJOR_OF(host_abi) != TURN_AUTH_PLUGIN_ABI_MAJOR)
+		return NULL;
+	return &tpa_table;
+}

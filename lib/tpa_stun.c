@@ -104,7 +104,7 @@ uint32_t tpa_stun_crc32(const uint8_t *p, size_t len)
 	for (i = 0; i < len; i++) {
 		crc ^= p[i];
 		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+			crc = (crc >> 1) ^ ((crc & 1u) ? 0xEDB88320u : 0u);
 	}
 	return crc ^ 0xFFFFFFFFu;
 }
@@ -505,7 +505,7 @@ static int decode_addr(const struct tpa_stun_view *v, uint16_t type, int xor,
 	struct tpa_stun_attr a;
 	uint8_t mask[16], addr[16];
 	uint16_t port;
-	size_t i, n;
+	size_t n;
 	int r;
 
 	if (ss == NULL)
@@ -529,7 +529,7 @@ static int decode_addr(const struct tpa_stun_view *v, uint16_t type, int xor,
 	memcpy(addr, a.value + 4, n);
 	if (xor) {
 		port ^= 0x2112;
-		for (i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++)
 			addr[i] ^= mask[i];
 	}
 	if (n == 4) {

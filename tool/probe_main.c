@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
@@ -49,6 +50,7 @@ struct probe_opts {
 	int insecure;
 	int json;
 	int fingerprint;
+	unsigned hold; /* seconds before a Refresh; 0: none */
 };
 
 /* What happened, for the one-line report. */
@@ -102,6 +104,8 @@ static void usage(FILE *f, const char *prog)
 		"[--peer HOST:PORT]\n"
 		"       [--timeout-ms N] [--insecure] [--fingerprint] "
 		"[--json]\n"
+		"       [--hold SECONDS]  (then Refresh and report the "
+		"lifetime granted)\n"
 		"Allocates a TURN relay and reports the outcome on one line.\n"
 		"Exit: 0 allocated, 2 TURN error response, 3 failure, "
 		"1 usage.\n",
@@ -198,6 +202,7 @@ enum {
 	OPT_INSECURE,
 	OPT_JSON,
 	OPT_FINGERPRINT,
+	OPT_HOLD,
 	OPT_HELP
 };
 
@@ -216,6 +221,7 @@ static const struct option long_opts[] = {
 	{"insecure", no_argument, NULL, OPT_INSECURE},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"fingerprint", no_argument, NULL, OPT_FINGERPRINT},
+	{"hold", required_argument, NULL, OPT_HOLD},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0}};
 
@@ -269,6 +275,11 @@ static int apply_opt(int ch, const char *arg, struct probe_opts *o, int *nkeys)
 		if (parse_uint(arg, 600000, &v) != 0)
 			break;
 		o->timeout_ms = (int)v;
+		return 0;
+	case OPT_HOLD:
+		if (parse_uint(arg, 3600, &v) != 0)
+			break;
+		o->hold = (unsigned)v;
 		return 0;
 	case OPT_INSECURE:
 		o->insecure = 1;
@@ -464,6 +475,20 @@ static int report_client(struct tpa_turn_client *c, const struct probe_opts *o,
 	return report_fail(o, res, c->errstr);
 }
 
+/* Waits o->hold seconds, then asks to keep the allocation another 600 s. */
+static int hold_and_refresh(struct tpa_turn_client *c,
+			    const struct probe_opts *o,
+			    struct probe_result *res)
+{
+	sleep(o->hold);
+	res->stage = "refresh";
+	if (tpa_turn_refresh(c, 600) != 0)
+		return report_client(c, o, res);
+	if (!o->json)
+		printf("REFRESHED lifetime=%u\n", (unsigned)c->lifetime);
+	return EXIT_OK;
+}
+
 /* Permission, one Send indication, and wait for the peer's echo. */
 static int relay_echo(struct tpa_turn_client *c, const struct probe_opts *o,
 		      struct probe_result *res)
@@ -539,9 +564,11 @@ static int probe(const struct probe_opts *o)
 	tpa_turn_format_addr(&c->relayed, res.relayed, sizeof(res.relayed));
 	tpa_turn_format_addr(&c->mapped, res.mapped, sizeof(res.mapped));
 	if (!o->json)
-		printf("ALLOCATED relayed=%s mapped=%s\n", res.relayed,
-		       res.mapped);
+		printf("ALLOCATED relayed=%s mapped=%s lifetime=%u\n",
+		       res.relayed, res.mapped, (unsigned)c->lifetime);
 	rc = o->peer != NULL ? relay_echo(c, o, &res) : EXIT_OK;
+	if (rc == EXIT_OK && o->hold > 0)
+		rc = hold_and_refresh(c, o, &res);
 	if (rc == EXIT_OK) {
 		res.stage = "done";
 		rc = report_ok(o, &res);

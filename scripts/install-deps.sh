@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
       libssl-dev libjansson-dev libhiredis-dev libevent-dev libsqlite3-dev
-      redis-server coturn openssl iproute2 procps"
+      redis-server coturn openssl iproute2 procps jq"
 
 missing=""
 for p in $PKGS; do

@@ -143,3 +143,11 @@ uclient_fails() {
 log_has() {
 	grep -qF -- "$2" "$1"
 }
+
+# turn-token probe: our RFC 5766/7635 client (tool/turn-token).
+TURN_TOKEN=$TOP_BUILDDIR/tool/turn-token
+
+# probe ARGS...: runs turn-token probe against TS_PORT on 127.0.0.1.
+probe() {
+	timeout 60 "$TURN_TOKEN" probe --server 127.0.0.1 --port "$TS_PORT" "$@"
+}

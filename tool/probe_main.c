@@ -1,19 +1,17 @@
 /*
- * tpa-probe: allocates a TURN relay with the given credentials (long-term
- * password, or a raw MESSAGE-INTEGRITY key with an optional RFC 7635
- * ACCESS-TOKEN), optionally relays one datagram to an echoing peer, and
- * reports the result on one line.
+ * turn-token probe: allocates a TURN relay with the given credentials
+ * (long-term password, or a raw MESSAGE-INTEGRITY key with an optional RFC
+ * 7635 ACCESS-TOKEN), optionally relays one datagram to an echoing peer,
+ * and reports the result on one line.
  *
- * Exit status: 0 allocated (and echoed, with --peer); 2 the server
- * answered with a TURN error (401, 403, 438, ...); 3 network, timeout or
- * protocol failure; 1 bad usage. The allocation is always deleted
- * (Refresh with lifetime 0) before exiting.
- *
- * The core is tpa_probe_run(), to be folded into `turn-token probe`; the
- * standalone main() is built with -DTPA_PROBE_STANDALONE.
+ * Exit status: 0 allocated (and echoed, with --peer); 1 the server
+ * answered with a TURN error (401, 403, 438, ...); 2 bad usage; 3 network,
+ * timeout or protocol failure. The allocation is always deleted (Refresh
+ * with lifetime 0) before exiting.
  */
 #include "tpa_b64.h"
 #include "tpa_turn_client.h"
+#include "turn_token.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,8 +28,8 @@
 #include <openssl/rand.h>
 
 #define EXIT_OK 0
-#define EXIT_USAGE 1
-#define EXIT_TURN_ERROR 2
+#define EXIT_TURN_ERROR 1 /* as turn-token's "invalid" */
+#define EXIT_USAGE 2
 #define EXIT_FAIL 3
 
 struct probe_opts {
@@ -61,8 +59,6 @@ struct probe_result {
 	char mapped[64];
 	size_t relay_bytes; /* 0: no --peer */
 };
-
-int tpa_probe_run(int argc, char **argv);
 
 static void usage(FILE *f, const char *prog);
 static int parse_uint(const char *s, unsigned long max, unsigned long *out);
@@ -107,8 +103,8 @@ static void usage(FILE *f, const char *prog)
 		"       [--hold SECONDS]  (then Refresh and report the "
 		"lifetime granted)\n"
 		"Allocates a TURN relay and reports the outcome on one line.\n"
-		"Exit: 0 allocated, 2 TURN error response, 3 failure, "
-		"1 usage.\n",
+		"Exit: 0 allocated, 1 TURN error response, 3 failure, "
+		"2 usage.\n",
 		prog);
 }
 
@@ -603,10 +599,3 @@ int tpa_probe_run(int argc, char **argv)
 	free(o);
 	return r;
 }
-
-#ifdef TPA_PROBE_STANDALONE
-int main(int argc, char **argv)
-{
-	return tpa_probe_run(argc, argv);
-}
-#endif

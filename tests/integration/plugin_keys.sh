@@ -1,0 +1,117 @@
+# What the patch does with an ACCEPTed key and with third-party plugins:
+# a 20- or 32-byte key is used whole for checking requests and signing
+# responses (coturn 4.6.1 alone uses 16 bytes); 401s carry
+# THIRD-PARTY-AUTHORIZATION only for a third-party plugin; a request with
+# ACCESS-TOKEN that the plugin PASSes is refused; the plugin gets exactly
+# the client's address; a session cannot outlive its max_session_time.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+K20=0102030405060708090a0b0c0d0e0f1011121314
+K32=${K20}15161718191a1b1c1d1e1f20
+K20_PREFIX16=0102030405060708090a0b0c0d0e0f10
+
+cat >"$T/third.conf" <<CONF
+record $T/third-calls.log
+third-party yes
+max-session-time 3
+user k20 key $K20
+user k32 key $K32
+user ender end-after 1 enderpw
+CONF
+printf 'record %s\nuser k20 key %s\n' "$T/plain-calls.log" "$K20" \
+	>"$T/plain.conf"
+
+# probe_relays LOG ARGS...: allocation, permission, data out and back.
+probe_relays() {
+	local log=$1
+	shift
+	probe "$@" --peer "127.0.0.1:$PEER_PORT" >"$log" 2>&1 &&
+		grep -q '^ALLOCATED relayed=127.0.0.1:' "$log" &&
+		grep -q '^RELAYED bytes=[1-9][0-9]* echo=ok$' "$log"
+}
+
+# probe_401 LOG ARGS...: the server answers 401 (probe exit status 1).
+probe_401() {
+	local log=$1
+	shift
+	probe "$@" >"$log" 2>&1
+	[ $? -eq 1 ] && grep -q '^ERROR code=401 ' "$log"
+}
+
+mapped_of() {
+	sed -n 's/^ALLOCATED relayed=[^ ]* mapped=\([^ ]*\) .*/\1/p' "$1"
+}
+
+start_peer
+start_turnserver third "$TURNSERVER" --server-name=turn.example.net \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/third.conf" ||
+	{ not_ok "turnserver starts with a third-party plugin"; finish; }
+
+check "20-byte key, UDP: allocates and relays; the response verifies under the whole key" \
+	probe_relays "$T/k20-udp.log" --username k20 --key-hex "$K20"
+check "20-byte key, TCP: allocates and relays" \
+	probe_relays "$T/k20-tcp.log" --transport tcp --username k20 --key-hex "$K20"
+check "32-byte key, UDP: allocates and relays" \
+	probe_relays "$T/k32-udp.log" --username k32 --key-hex "$K32"
+check "32-byte key, TCP: allocates and relays" \
+	probe_relays "$T/k32-tcp.log" --transport tcp --username k32 --key-hex "$K32"
+check "keying with only the first 16 bytes of the 20-byte key gets 401" \
+	probe_401 "$T/k20-16.log" --username k20 --key-hex "$K20_PREFIX16"
+check "a third-party plugin's 401 carries THIRD-PARTY-AUTHORIZATION with the server name" \
+	grep -q 'third-party-authorization="turn.example.net"' "$T/k20-16.log"
+
+mapped=$(mapped_of "$T/k20-udp.log")
+check "the plugin got the client's address exactly, server address and udp" \
+	grep -q "user=k20 realm=$REALM client=$mapped server=127.0.0.1:$TS_PORT transport=udp " "$T/third-calls.log"
+mapped=$(mapped_of "$T/k20-tcp.log")
+check "the plugin got the client's address exactly, server address and tcp" \
+	grep -q "user=k20 realm=$REALM client=$mapped server=127.0.0.1:$TS_PORT transport=tcp " "$T/third-calls.log"
+
+check "a PASSed request with ACCESS-TOKEN is refused with 401" \
+	probe_401 "$T/pass-token.log" --username nobody --key-hex "$K20" \
+	--access-token-b64 AAxhYmNkZWZnaGlqa2w=
+check "coturn logs why" \
+	log_has "$T/third.log" "auth plugin rejected: passed a request with ACCESS-TOKEN"
+
+lifetime_capped() {
+	probe --username k20 --key-hex "$K20" >"$T/cap.log" 2>&1 &&
+		grep -Eq '^ALLOCATED .* lifetime=[123]$' "$T/cap.log"
+}
+# A Refresh two seconds in must not restart the three-second count: it
+# gets what is left (1 or 2 s), or 437 if the allocation already ended.
+refresh_capped() {
+	probe --username k20 --key-hex "$K20" --hold 2 >"$T/hold.log" 2>&1
+	grep -Eq '^REFRESHED lifetime=[12]$' "$T/hold.log" ||
+		grep -Eq '^ERROR code=437 ' "$T/hold.log"
+}
+check "max_session_time caps the lifetime of the allocation" lifetime_capped
+check "a Refresh cannot extend the session beyond its max_session_time" \
+	refresh_capped
+# The plugin ends a session from its own thread one second in.
+ended_by_plugin() {
+	probe --username ender --password enderpw --hold 3 >"$T/end.log" 2>&1
+	local sid
+	sid=$(sed -n 's/^authorize .*user=ender .*session=\([0-9]*\) .*verdict=1$/\1/p' \
+		"$T/third-calls.log" | head -1)
+	[ -n "$sid" ] && ! grep -q '^REFRESHED' "$T/end.log" &&
+		grep -q "Session $(printf '%018d' "$sid") to be forcefully canceled" "$T/third.log" &&
+		grep -q "^closed session=$sid\$" "$T/third-calls.log"
+}
+check "the plugin can end a session from another thread (end_session)" \
+	ended_by_plugin
+stop_pid "$TS_PID"
+
+start_turnserver plain "$TURNSERVER" --server-name=turn.example.net \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/plain.conf" ||
+	{ not_ok "turnserver starts with a plain plugin"; finish; }
+check "plain plugin: the 20-byte key is used whole too" \
+	probe_relays "$T/plain-k20.log" --username k20 --key-hex "$K20"
+no_third_party() {
+	! grep -q third-party "$T/plain-401.log"
+}
+check "plain plugin: 16-byte keying of the 20-byte key gets 401" \
+	probe_401 "$T/plain-401.log" --username k20 --key-hex "$K20_PREFIX16"
+check "plain plugin: 401 has no THIRD-PARTY-AUTHORIZATION" no_third_party
+stop_pid "$TS_PID"
+
+finish

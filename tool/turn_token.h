@@ -1,0 +1,93 @@
+/*
+ * turn_token.h: declarations shared by the files of the turn-token tool.
+ *
+ * turn_token_main.c dispatches to one run function per subcommand and holds
+ * the helpers below; each subcommand lives in its own file. Every run
+ * function takes the arguments after "turn-token", so argv[0] is the
+ * subcommand name and getopt_long can be used on (argc, argv) as is. It
+ * returns the process exit status (TT_EXIT_*). None of them is thread-safe:
+ * the tool is single-threaded.
+ */
+#ifndef TURN_TOKEN_H
+#define TURN_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TT_EXIT_OK 0	  /* success; inspect: the token is valid */
+#define TT_EXIT_INVALID 1 /* inspect: the token is not valid */
+#define TT_EXIT_USAGE 2	  /* usage error, I/O error, broken key set */
+
+#define TT_SECONDS_MAX ((UINT64_C(1) << 48) - 1) /* 48-bit token seconds */
+#define TT_ISO_LEN 32 /* enough for tt_format_time of any 48-bit time */
+#define TT_SERVER_NAME_MAX 255 /* bytes; coturn's own limit */
+
+/* Subcommands. Each returns TT_EXIT_OK, TT_EXIT_INVALID or TT_EXIT_USAGE. */
+int tt_keygen_run(int argc, char **argv);
+int tt_issue_run(int argc, char **argv);
+int tt_inspect_run(int argc, char **argv);
+
+/*
+ * The probe subcommand, implemented in tool/probe_main.c. Same calling
+ * convention as the run functions above: argv[0] is "probe".
+ */
+int tpa_probe_run(int argc, char **argv);
+
+/*
+ * Prints "turn-token: " and the printf-style message and a newline to
+ * stderr. Callers never pass key material.
+ */
+void tt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Parses s as a decimal number in 0..max, strictly: only the digits 0-9, at
+ * least one, no sign, no spaces, no overflow. Returns 0 and sets *out, or
+ * -1 (leaving *out alone) and prints an error naming the option opt.
+ */
+int tt_parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out);
+
+/*
+ * Checks a STUN server name given to option opt: 1..TT_SERVER_NAME_MAX
+ * bytes. Returns 0, or -1 after printing an error.
+ */
+int tt_check_server_name(const char *opt, const char *name);
+
+/*
+ * Checks a key id given to option opt with tpa_jwk_kid_valid, so that only
+ * printable ASCII ever reaches the terminal. Returns 0, or -1 after
+ * printing an error.
+ */
+int tt_check_kid(const char *opt, const char *kid);
+
+/*
+ * Reports a getopt_long failure of subcommand sub (getopt_long must have
+ * run with opterr = 0 and an optstring starting with ':'): c is what it
+ * returned ('?' unknown option, ':' missing argument). Returns
+ * TT_EXIT_USAGE.
+ */
+int tt_option_error(const char *sub, int c, char **argv);
+
+/* The current Unix time in seconds (0 if the clock is before 1970). */
+uint64_t tt_now(void);
+
+/*
+ * Writes the Unix time secs as UTC ISO 8601 ("2026-11-26T10:00:00Z") into
+ * out (TT_ISO_LEN bytes); "(out of range)" if it cannot be represented.
+ */
+void tt_format_time(uint64_t secs, char out[TT_ISO_LEN]);
+
+/*
+ * Name of the STUN MESSAGE-INTEGRITY algorithm for a mac key length, in the
+ * RFC 7635 spelling: "HMAC-SHA-1" (20), "HMAC-SHA-256" (32), else "unknown".
+ */
+const char *tt_mac_alg_name(size_t mac_key_len);
+
+/*
+ * Free function for jansson (installed by main with json_set_alloc_funcs):
+ * wipes the whole block before freeing it, so key material that passed
+ * through jansson (a key set, an issue response) does not linger on the
+ * heap. p may be NULL.
+ */
+void tt_wipe_free(void *p);
+
+#endif /* TURN_TOKEN_H */

@@ -139,6 +139,7 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 	if (check_integrity(v, &tok, ctx->cfg->legacy_coturn_keying, out) != 0)
 		goto out;
 	out->expiry = tpa_token_expiry(&tok) + skew;
+	memcpy(out->kid, key.kid, sizeof(out->kid));
 	out->verdict = TPA_ACCEPT;
 out:
 	tpa_token_wipe(&tok);

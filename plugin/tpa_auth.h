@@ -30,6 +30,7 @@ struct tpa_auth_outcome {
 	size_t key_len;               /* ACCEPT: 16, 20 or 32 */
 	uint64_t expiry;              /* ACCEPT: Unix seconds, skew included */
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
+	char kid[TPA_KID_MAX + 1];    /* ACCEPT: the key's id */
 	char reason[TPA_REASON_LEN];  /* REJECT / ERROR: why; safe to log */
 };
 

@@ -113,8 +113,9 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 	res->max_session_time =
 	    o->expiry > now ? (uint32_t)(o->expiry - now) : 1;
 	snprintf(res->reason, sizeof(res->reason), "token %s", o->token_id);
-	plog(st, TPA_LOG_DEBUG, "token %s accepted, %zu-byte key, %u s left",
-	     o->token_id, o->key_len, res->max_session_time);
+	plog(st, TPA_LOG_DEBUG,
+	     "token %s accepted: kid '%s', %zu-byte key, %u s left",
+	     o->token_id, o->kid, o->key_len, res->max_session_time);
 	return TURN_AUTH_ACCEPT;
 }
 

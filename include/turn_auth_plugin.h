@@ -59,15 +59,16 @@ extern "C" {
 
 #define TURN_AUTH_PLUGIN_ABI_MAJOR 1
 #define TURN_AUTH_PLUGIN_ABI_MINOR 0
-#define TURN_AUTH_PLUGIN_ABI_VERSION                                          \
-	((uint32_t)((TURN_AUTH_PLUGIN_ABI_MAJOR << 16) | TURN_AUTH_PLUGIN_ABI_MINOR))
+#define TURN_AUTH_PLUGIN_ABI_VERSION                                           \
+	((uint32_t)((TURN_AUTH_PLUGIN_ABI_MAJOR << 16) |                       \
+		    TURN_AUTH_PLUGIN_ABI_MINOR))
 #define TURN_AUTH_PLUGIN_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
 
 /* The one symbol a plugin exports. */
 #define TURN_AUTH_PLUGIN_ENTRY_SYMBOL "turn_auth_plugin_entry"
 
 /* Sizes of the fixed buffers below, including the terminating NUL. */
-#define TURN_AUTH_KEY_MAX 64    /* largest HMAC key a plugin may return */
+#define TURN_AUTH_KEY_MAX 64	/* largest HMAC key a plugin may return */
 #define TURN_AUTH_REALM_MAX 128 /* coturn: STUN_MAX_REALM_SIZE + 1 */
 #define TURN_AUTH_REASON_MAX 160
 
@@ -105,24 +106,24 @@ enum turn_auth_verdict {
 	TURN_AUTH_ERROR = 3
 };
 
-/* Flags of turn_auth_plugin.flags. */
-#define TURN_AUTH_PLUGIN_THIRD_PARTY 0x1u /* RFC 7635: 401s carry
-                                           * THIRD-PARTY-AUTHORIZATION */
+/* Flags of turn_auth_plugin.flags.  THIRD_PARTY: RFC 7635, the host's
+ * 401 responses carry THIRD-PARTY-AUTHORIZATION. */
+#define TURN_AUTH_PLUGIN_THIRD_PARTY 0x1u
 
 /* What the host offers the plugin.  Owned by the host; valid from init()
  * until fini() returns. */
 struct turn_auth_host {
-	uint32_t size;        /* sizeof(struct turn_auth_host) of the host */
-	uint32_t abi_version; /* TURN_AUTH_PLUGIN_ABI_VERSION of the host */
-	const char *software; /* e.g. "Coturn-4.6.1 'Gorst'" */
+	uint32_t size;		 /* sizeof(struct turn_auth_host) of the host */
+	uint32_t abi_version;	 /* TURN_AUTH_PLUGIN_ABI_VERSION of the host */
+	const char *software;	 /* e.g. "Coturn-4.6.1 'Gorst'" */
 	const char *server_name; /* the server name of RFC 7635, the
-	                          * associated data of token encryption;
-	                          * never NULL, may be "" */
-	const char *realm;       /* the default realm; never NULL */
+				  * associated data of token encryption;
+				  * never NULL, may be "" */
+	const char *realm;	 /* the default realm; never NULL */
 	/* Writes one line into the host's log.  Thread-safe.  No newline
 	 * needed.  Never pass a secret. */
 	void (*log)(enum turn_auth_log_level level, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+		__attribute__((format(printf, 2, 3)));
 	/* Asks the host to end a session (all its allocations), e.g. because
 	 * the token that authorized it was revoked.  Callable from any
 	 * thread; returns at once; the session ends shortly after on its own
@@ -136,13 +137,13 @@ struct turn_auth_host {
  * Every byte of it may come from an attacker except the addresses,
  * transport and session_id. */
 struct turn_auth_request {
-	uint32_t size;          /* sizeof(struct turn_auth_request) of the host */
-	uint16_t method;        /* STUN method, e.g. 0x003 Allocate */
-	uint16_t reserved0;     /* zero */
+	uint32_t size;	    /* sizeof(struct turn_auth_request) of the host */
+	uint16_t method;    /* STUN method, e.g. 0x003 Allocate */
+	uint16_t reserved0; /* zero */
 	const uint8_t *message; /* the whole STUN request as received */
-	size_t message_len;     /* its length in bytes */
-	const char *username;   /* USERNAME, NUL-terminated, never NULL */
-	const char *realm;      /* REALM, NUL-terminated, never NULL */
+	size_t message_len;	/* its length in bytes */
+	const char *username;	/* USERNAME, NUL-terminated, never NULL */
+	const char *realm;	/* REALM, NUL-terminated, never NULL */
 	const struct sockaddr *client_addr; /* the client's transport address */
 	socklen_t client_addr_len;
 	const struct sockaddr *server_addr; /* where the request arrived */
@@ -180,10 +181,10 @@ struct turn_auth_result {
 };
 
 struct turn_auth_plugin {
-	uint32_t size;        /* sizeof(struct turn_auth_plugin) */
+	uint32_t size;	      /* sizeof(struct turn_auth_plugin) */
 	uint32_t abi_version; /* TURN_AUTH_PLUGIN_ABI_VERSION of the plugin */
 	const char *name;     /* short name for the log */
-	uint32_t flags;       /* TURN_AUTH_PLUGIN_* */
+	uint32_t flags;	      /* TURN_AUTH_PLUGIN_* */
 
 	/* Called once from the main thread.  config_path is the host's
 	 * auth-plugin-config option, or NULL if none was given.  On success
@@ -191,13 +192,13 @@ struct turn_auth_plugin {
 	 * returns -1 and writes a one-line message into err (errlen bytes,
 	 * NUL-terminated); the host then stops. */
 	int (*init)(const struct turn_auth_host *host, const char *config_path,
-	            void **state, char *err, size_t errlen);
+		    void **state, char *err, size_t errlen);
 
 	/* Decides one authentication; see enum turn_auth_verdict.  Called
 	 * from several threads at once; may block for a bounded time. */
 	enum turn_auth_verdict (*authorize)(void *state,
-	                                    const struct turn_auth_request *req,
-	                                    struct turn_auth_result *result);
+					    const struct turn_auth_request *req,
+					    struct turn_auth_result *result);
 
 	/* Optional (NULL): a session this plugin ACCEPTed has ended.  Called
 	 * from relay threads; must not block. */
@@ -213,7 +214,7 @@ struct turn_auth_plugin {
 /* The type of the exported entry.  host_abi_version is the host's
  * TURN_AUTH_PLUGIN_ABI_VERSION.  Returns a static table, or NULL. */
 typedef const struct turn_auth_plugin *(*turn_auth_plugin_entry_fn)(
-    uint32_t host_abi_version);
+	uint32_t host_abi_version);
 
 #ifdef __cplusplus
 }

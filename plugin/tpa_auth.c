@@ -16,7 +16,7 @@
 #define TPA_HMAC_SHA1_KEY_LEN 20
 
 static void reject(struct tpa_auth_outcome *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* REJECT with "token ID: why" as the reason (cut to fit). */
 static void reject(struct tpa_auth_outcome *out, const char *fmt, ...)
@@ -25,8 +25,8 @@ static void reject(struct tpa_auth_outcome *out, const char *fmt, ...)
 	int n;
 
 	out->verdict = TPA_REJECT;
-	n = snprintf(out->reason, sizeof(out->reason), "token %s: ",
-	             out->token_id[0] ? out->token_id : "-");
+	n = snprintf(out->reason, sizeof(out->reason),
+		     "token %s: ", out->token_id[0] ? out->token_id : "-");
 	if (n < 0 || (size_t)n >= sizeof(out->reason))
 		return;
 	va_start(ap, fmt);
@@ -45,7 +45,7 @@ static void printable_kid(const char *kid, char *buf, size_t cap)
 }
 
 static int check_key_time(const struct tpa_key *k, uint64_t now,
-                          struct tpa_auth_outcome *out)
+			  struct tpa_auth_outcome *out)
 {
 	switch (tpa_key_usable(k, (int64_t)now)) {
 	case TPA_KEY_NOT_YET:
@@ -61,14 +61,16 @@ static int check_key_time(const struct tpa_key *k, uint64_t now,
 	}
 }
 
-static int check_window(const struct tpa_token *t, uint64_t now,
-                        uint32_t skew, struct tpa_auth_outcome *out)
+static int check_window(const struct tpa_token *t, uint64_t now, uint32_t skew,
+			struct tpa_auth_outcome *out)
 {
 	uint64_t ts = tpa_token_ts_seconds(t->timestamp);
 
 	switch (tpa_token_window(t, now, skew)) {
 	case TPA_WINDOW_NOT_YET:
-		reject(out, "token is from the future: issued at %llu, now %llu, skew %u s",
+		reject(out,
+		       "token is from the future: issued at %llu, now %llu, "
+		       "skew %u s",
 		       (unsigned long long)ts, (unsigned long long)now, skew);
 		return -1;
 	case TPA_WINDOW_EXPIRED:
@@ -83,8 +85,8 @@ static int check_window(const struct tpa_token *t, uint64_t now,
 
 /* Proof of possession: the request's MESSAGE-INTEGRITY under mac_key. */
 static int check_integrity(const struct tpa_stun_view *v,
-                           const struct tpa_token *t, int legacy,
-                           struct tpa_auth_outcome *out)
+			   const struct tpa_token *t, int legacy,
+			   struct tpa_auth_outcome *out)
 {
 	int rc = tpa_stun_verify_integrity(v, t->mac_key, t->mac_key_len);
 
@@ -96,14 +98,15 @@ static int check_integrity(const struct tpa_stun_view *v,
 	if (rc == TPA_STUN_ERR_INTEGRITY && legacy &&
 	    t->mac_key_len == TPA_HMAC_SHA1_KEY_LEN &&
 	    tpa_stun_verify_integrity(v, t->mac_key, COTURN_LEGACY_KEY_LEN) ==
-	        0) {
+		    0) {
 		memcpy(out->key, t->mac_key, COTURN_LEGACY_KEY_LEN);
 		out->key_len = COTURN_LEGACY_KEY_LEN;
 		return 0;
 	}
 	if (rc == TPA_STUN_ERR_INTEGRITY)
-		reject(out, "MESSAGE-INTEGRITY does not match the token's "
-		            "%zu-byte mac_key",
+		reject(out,
+		       "MESSAGE-INTEGRITY does not match the token's "
+		       "%zu-byte mac_key",
 		       t->mac_key_len);
 	else
 		reject(out, "MESSAGE-INTEGRITY: %s", tpa_stun_strerror(rc));
@@ -112,9 +115,9 @@ static int check_integrity(const struct tpa_stun_view *v,
 
 /* Decrypts and checks the token; fills out->key on success. */
 static void check_token(const struct tpa_auth_ctx *ctx,
-                        const struct tpa_stun_view *v,
-                        const struct tpa_stun_attr *at, const char *kid,
-                        uint64_t now, struct tpa_auth_outcome *out)
+			const struct tpa_stun_view *v,
+			const struct tpa_stun_attr *at, const char *kid,
+			uint64_t now, struct tpa_auth_outcome *out)
 {
 	struct tpa_key key;
 	struct tpa_token tok;
@@ -130,7 +133,7 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 	if (check_key_time(&key, now, out) != 0)
 		goto out;
 	if (tpa_token_decode(key.k, key.k_len, ctx->server_name, at->value,
-	                     at->len, &tok, why, sizeof(why)) != TPA_TOKEN_OK) {
+			     at->len, &tok, why, sizeof(why)) != TPA_TOKEN_OK) {
 		reject(out, "kid '%s': %s", key.kid, why);
 		goto out;
 	}
@@ -147,8 +150,8 @@ out:
 }
 
 void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
-                      size_t len, const char *username, uint64_t now,
-                      struct tpa_auth_outcome *out)
+		      size_t len, const char *username, uint64_t now,
+		      struct tpa_auth_outcome *out)
 {
 	struct tpa_stun_view v;
 	struct tpa_stun_attr at;
@@ -157,7 +160,8 @@ void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 	memset(out, 0, sizeof(*out));
 	rc = tpa_stun_parse(&v, msg, len);
 	if (rc != 0) {
-		reject(out, "malformed STUN request: %s", tpa_stun_strerror(rc));
+		reject(out, "malformed STUN request: %s",
+		       tpa_stun_strerror(rc));
 		return;
 	}
 	rc = tpa_stun_get_attr(&v, TPA_STUN_ATTR_ACCESS_TOKEN, &at);

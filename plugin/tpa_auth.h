@@ -27,11 +27,11 @@ struct tpa_auth_ctx {
 struct tpa_auth_outcome {
 	enum tpa_verdict verdict;
 	uint8_t key[TPA_MAC_KEY_MAX]; /* ACCEPT: the MESSAGE-INTEGRITY key */
-	size_t key_len;               /* ACCEPT: 16, 20 or 32 */
-	uint64_t expiry;              /* ACCEPT: Unix seconds, skew included */
+	size_t key_len;		      /* ACCEPT: 16, 20 or 32 */
+	uint64_t expiry;	      /* ACCEPT: Unix seconds, skew included */
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
-	char kid[TPA_KID_MAX + 1];    /* ACCEPT: the key's id */
-	char reason[TPA_REASON_LEN];  /* REJECT / ERROR: why; safe to log */
+	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
+	char reason[TPA_REASON_LEN]; /* REJECT / ERROR: why; safe to log */
 };
 
 /*
@@ -44,7 +44,7 @@ struct tpa_auth_outcome {
  * first); out->key is a secret, wipe it after use.  Thread-safe.
  */
 void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
-                      size_t len, const char *username, uint64_t now,
-                      struct tpa_auth_outcome *out);
+		      size_t len, const char *username, uint64_t now,
+		      struct tpa_auth_outcome *out);
 
 #endif /* TPA_AUTH_H */

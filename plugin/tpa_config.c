@@ -16,7 +16,7 @@
 
 struct setting;
 typedef int (*setting_parse_fn)(const char *value, struct tpa_config *cfg,
-                                char *why, size_t whylen);
+				char *why, size_t whylen);
 
 struct setting {
 	const char *name;
@@ -25,22 +25,22 @@ struct setting {
 };
 
 static int parse_key_set(const char *value, struct tpa_config *cfg, char *why,
-                         size_t whylen);
+			 size_t whylen);
 static int parse_clock_skew(const char *value, struct tpa_config *cfg,
-                            char *why, size_t whylen);
+			    char *why, size_t whylen);
 static int parse_legacy(const char *value, struct tpa_config *cfg, char *why,
-                        size_t whylen);
+			size_t whylen);
 static int parse_reload(const char *value, struct tpa_config *cfg, char *why,
-                        size_t whylen);
-static int parse_log_level(const char *value, struct tpa_config *cfg,
-                           char *why, size_t whylen);
+			size_t whylen);
+static int parse_log_level(const char *value, struct tpa_config *cfg, char *why,
+			   size_t whylen);
 
 static const struct setting settings[] = {
-    {"key-set", parse_key_set, 1},
-    {"clock-skew", parse_clock_skew, 0},
-    {"legacy-coturn-keying", parse_legacy, 0},
-    {"key-set-check-ms", parse_reload, 0},
-    {"log-level", parse_log_level, 0},
+	{"key-set", parse_key_set, 1},
+	{"clock-skew", parse_clock_skew, 0},
+	{"legacy-coturn-keying", parse_legacy, 0},
+	{"key-set-check-ms", parse_reload, 0},
+	{"log-level", parse_log_level, 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -72,13 +72,13 @@ static int parse_uint(const char *s, uint32_t max, uint32_t *out)
 }
 
 static int parse_key_set(const char *value, struct tpa_config *cfg, char *why,
-                         size_t whylen)
+			 size_t whylen)
 {
 	size_t n = strlen(value);
 
 	if (n == 0 || n >= sizeof(cfg->key_set)) {
 		snprintf(why, whylen, "needs a path shorter than %zu bytes",
-		         sizeof(cfg->key_set));
+			 sizeof(cfg->key_set));
 		return -1;
 	}
 	memcpy(cfg->key_set, value, n + 1);
@@ -86,18 +86,18 @@ static int parse_key_set(const char *value, struct tpa_config *cfg, char *why,
 }
 
 static int parse_clock_skew(const char *value, struct tpa_config *cfg,
-                            char *why, size_t whylen)
+			    char *why, size_t whylen)
 {
 	if (parse_uint(value, SKEW_MAX, &cfg->clock_skew)) {
 		snprintf(why, whylen, "'%.32s' is not 0 to %d seconds", value,
-		         SKEW_MAX);
+			 SKEW_MAX);
 		return -1;
 	}
 	return 0;
 }
 
 static int parse_legacy(const char *value, struct tpa_config *cfg, char *why,
-                        size_t whylen)
+			size_t whylen)
 {
 	if (!strcmp(value, "yes"))
 		cfg->legacy_coturn_keying = 1;
@@ -111,19 +111,19 @@ static int parse_legacy(const char *value, struct tpa_config *cfg, char *why,
 }
 
 static int parse_reload(const char *value, struct tpa_config *cfg, char *why,
-                        size_t whylen)
+			size_t whylen)
 {
 	if (parse_uint(value, RELOAD_MS_MAX, &cfg->reload_check_ms) ||
 	    cfg->reload_check_ms == 0) {
 		snprintf(why, whylen, "'%.32s' is not 1 to %d milliseconds",
-		         value, RELOAD_MS_MAX);
+			 value, RELOAD_MS_MAX);
 		return -1;
 	}
 	return 0;
 }
 
-static int parse_log_level(const char *value, struct tpa_config *cfg,
-                           char *why, size_t whylen)
+static int parse_log_level(const char *value, struct tpa_config *cfg, char *why,
+			   size_t whylen)
 {
 	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
 	     i++) {
@@ -133,7 +133,7 @@ static int parse_log_level(const char *value, struct tpa_config *cfg,
 		}
 	}
 	snprintf(why, whylen, "'%.32s' is not error, warning, info or debug",
-	         value);
+		 value);
 	return -1;
 }
 
@@ -158,8 +158,8 @@ static void set_defaults(struct tpa_config *cfg)
 }
 
 /* Applies one line; seen[] marks settings already given. */
-static int apply_line(char *line, struct tpa_config *cfg, int *seen,
-                      char *why, size_t whylen)
+static int apply_line(char *line, struct tpa_config *cfg, int *seen, char *why,
+		      size_t whylen)
 {
 	char *eq, *name, *value;
 
@@ -194,7 +194,7 @@ static int apply_line(char *line, struct tpa_config *cfg, int *seen,
 }
 
 static int read_lines(FILE *f, const char *path, struct tpa_config *cfg,
-                      int *seen, char *err, size_t errlen)
+		      int *seen, char *err, size_t errlen)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -207,7 +207,7 @@ static int read_lines(FILE *f, const char *path, struct tpa_config *cfg,
 		lineno++;
 		if ((size_t)n > LINE_MAX_LEN) {
 			snprintf(err, errlen, "%s:%u: line too long", path,
-			         lineno);
+				 lineno);
 			rc = -1;
 		} else if (strlen(line) != (size_t)n) {
 			snprintf(err, errlen, "%s:%u: NUL byte", path, lineno);
@@ -226,7 +226,7 @@ static int read_lines(FILE *f, const char *path, struct tpa_config *cfg,
 }
 
 int tpa_config_load(const char *path, struct tpa_config *cfg, char *err,
-                    size_t errlen)
+		    size_t errlen)
 {
 	int seen[NSETTINGS] = {0};
 	FILE *f;
@@ -235,7 +235,7 @@ int tpa_config_load(const char *path, struct tpa_config *cfg, char *err,
 	set_defaults(cfg);
 	if (!path) {
 		snprintf(err, errlen,
-		         "no configuration: set auth-plugin-config");
+			 "no configuration: set auth-plugin-config");
 		return -1;
 	}
 	f = fopen(path, "r");
@@ -250,7 +250,7 @@ int tpa_config_load(const char *path, struct tpa_config *cfg, char *err,
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		if (settings[i].required && !seen[i]) {
 			snprintf(err, errlen, "%s: %s is required", path,
-			         settings[i].name);
+				 settings[i].name);
 			return -1;
 		}
 	}

@@ -24,10 +24,10 @@ enum tpa_log_level {
 
 struct tpa_config {
 	char key_set[TPA_CONFIG_PATH_MAX]; /* JWK set file; required */
-	uint32_t clock_skew;               /* seconds tolerated either way */
-	int legacy_coturn_keying;          /* also accept 16 of 20 key bytes */
-	uint32_t reload_check_ms;          /* how often to stat the key set */
-	enum tpa_log_level log_level;      /* least important level logged */
+	uint32_t clock_skew;		   /* seconds tolerated either way */
+	int legacy_coturn_keying;	   /* also accept 16 of 20 key bytes */
+	uint32_t reload_check_ms;	   /* how often to stat the key set */
+	enum tpa_log_level log_level;	   /* least important level logged */
 };
 
 /*
@@ -37,7 +37,7 @@ struct tpa_config {
  * *cfg is unusable after a failure.  Blocks on file I/O.
  */
 int tpa_config_load(const char *path, struct tpa_config *cfg, char *err,
-                    size_t errlen);
+		    size_t errlen);
 
 /* Name of a log level as the config spells it ("info"). */
 const char *tpa_log_level_name(enum tpa_log_level level);

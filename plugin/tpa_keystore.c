@@ -29,11 +29,11 @@ struct tpa_keystore {
 	tpa_keystore_log_fn log;
 	void *log_ctx;
 
-	pthread_rwlock_t lock;     /* guards set */
-	struct tpa_keyset *set;    /* current keys, never NULL */
+	pthread_rwlock_t lock;	/* guards set */
+	struct tpa_keyset *set; /* current keys, never NULL */
 
-	pthread_mutex_t reload;    /* held by the one thread that reloads */
-	uint64_t next_check_ms;    /* monotonic; guarded by reload */
+	pthread_mutex_t reload;	   /* held by the one thread that reloads */
+	uint64_t next_check_ms;	   /* monotonic; guarded by reload */
 	struct file_stamp loaded;  /* the version in set */
 	struct file_stamp refused; /* the last version that failed */
 	int have_refused;
@@ -72,7 +72,7 @@ static int stamp_eq(const struct file_stamp *a, const struct file_stamp *b)
 }
 
 static void say(struct tpa_keystore *ks, int is_error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static void say(struct tpa_keystore *ks, int is_error, const char *fmt, ...)
 {
@@ -88,8 +88,8 @@ static void say(struct tpa_keystore *ks, int is_error, const char *fmt, ...)
 }
 
 struct tpa_keystore *tpa_keystore_open(const char *path, uint32_t check_ms,
-                                       tpa_keystore_log_fn log, void *ctx,
-                                       char *err, size_t errlen)
+				       tpa_keystore_log_fn log, void *ctx,
+				       char *err, size_t errlen)
 {
 	struct tpa_keystore *ks = calloc(1, sizeof(*ks));
 
@@ -167,7 +167,7 @@ out:
 }
 
 int tpa_keystore_get(struct tpa_keystore *ks, const char *kid,
-                     struct tpa_key *out)
+		     struct tpa_key *out)
 {
 	const struct tpa_key *k;
 	int rc = -1;

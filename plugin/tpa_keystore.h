@@ -27,8 +27,8 @@ typedef void (*tpa_keystore_log_fn)(void *ctx, int is_error, const char *msg);
  * receive reload messages later.  Blocks on file I/O.
  */
 struct tpa_keystore *tpa_keystore_open(const char *path, uint32_t check_ms,
-                                       tpa_keystore_log_fn log, void *ctx,
-                                       char *err, size_t errlen);
+				       tpa_keystore_log_fn log, void *ctx,
+				       char *err, size_t errlen);
 
 /*
  * Looks at the file if check_ms have passed since the last look, and swaps
@@ -44,7 +44,7 @@ void tpa_keystore_refresh(struct tpa_keystore *ks);
  * Thread-safe.
  */
 int tpa_keystore_get(struct tpa_keystore *ks, const char *kid,
-                     struct tpa_key *out);
+		     struct tpa_key *out);
 
 /* Number of keys in the current set.  Thread-safe. */
 size_t tpa_keystore_count(struct tpa_keystore *ks);

@@ -25,15 +25,15 @@ struct tpa_state {
 };
 
 static void plog(const struct tpa_state *st, enum tpa_log_level level,
-                 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Logs through the host if level is enabled in the config. */
 static void plog(const struct tpa_state *st, enum tpa_log_level level,
-                 const char *fmt, ...)
+		 const char *fmt, ...)
 {
 	static const enum turn_auth_log_level host_level[] = {
-	    TURN_AUTH_LOG_ERROR, TURN_AUTH_LOG_WARNING, TURN_AUTH_LOG_INFO,
-	    TURN_AUTH_LOG_DEBUG};
+		TURN_AUTH_LOG_ERROR, TURN_AUTH_LOG_WARNING, TURN_AUTH_LOG_INFO,
+		TURN_AUTH_LOG_DEBUG};
 	char msg[768];
 	va_list ap;
 
@@ -60,7 +60,7 @@ static void state_free(struct tpa_state *st)
 }
 
 static int tpa_init(const struct turn_auth_host *host, const char *config_path,
-                    void **state, char *err, size_t errlen)
+		    void **state, char *err, size_t errlen)
 {
 	struct tpa_state *st = calloc(1, sizeof(*st));
 
@@ -72,8 +72,9 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 	if (tpa_config_load(config_path, &st->cfg, err, errlen) != 0)
 		goto fail;
 	if (!host->server_name[0]) {
-		snprintf(err, errlen, "no server-name or realm: RFC 7635 "
-		                      "tokens are bound to the server name");
+		snprintf(err, errlen,
+			 "no server-name or realm: RFC 7635 "
+			 "tokens are bound to the server name");
 		goto fail;
 	}
 	st->server_name = strdup(host->server_name);
@@ -82,7 +83,7 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 		goto fail;
 	}
 	st->keys = tpa_keystore_open(st->cfg.key_set, st->cfg.reload_check_ms,
-	                             keystore_log, st, err, errlen);
+				     keystore_log, st, err, errlen);
 	if (!st->keys)
 		goto fail;
 	plog(st, TPA_LOG_INFO,
@@ -98,9 +99,9 @@ fail:
 }
 
 static enum turn_auth_verdict accept_token(struct tpa_state *st,
-                                     const struct tpa_auth_outcome *o,
-                                     uint64_t now,
-                                     struct turn_auth_result *res)
+					   const struct tpa_auth_outcome *o,
+					   uint64_t now,
+					   struct turn_auth_result *res)
 {
 	if (o->key_len > sizeof(res->key)) {
 		snprintf(res->reason, sizeof(res->reason), "key too long");
@@ -111,7 +112,7 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 	res->third_party = 1;
 	/* RFC 7635: the session lives no longer than the token */
 	res->max_session_time =
-	    o->expiry > now ? (uint32_t)(o->expiry - now) : 1;
+		o->expiry > now ? (uint32_t)(o->expiry - now) : 1;
 	snprintf(res->reason, sizeof(res->reason), "token %s", o->token_id);
 	plog(st, TPA_LOG_DEBUG,
 	     "token %s accepted: kid '%s', %zu-byte key, %u s left",
@@ -120,8 +121,8 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 }
 
 static enum turn_auth_verdict tpa_authorize(void *state,
-                                            const struct turn_auth_request *r,
-                                            struct turn_auth_result *res)
+					    const struct turn_auth_request *r,
+					    struct turn_auth_result *res)
 {
 	struct tpa_state *st = state;
 	struct tpa_auth_ctx ctx = {&st->cfg, st->keys, st->server_name};
@@ -131,7 +132,7 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 
 	tpa_keystore_refresh(st->keys);
 	tpa_auth_rfc7635(&ctx, r->message, r->message_len, r->username, now,
-	                 &o);
+			 &o);
 	switch (o.verdict) {
 	case TPA_ACCEPT:
 		v = accept_token(st, &o, now, res);
@@ -157,22 +158,23 @@ static void tpa_fini(void *state)
 }
 
 static const struct turn_auth_plugin tpa_table = {
-    .size = sizeof(struct turn_auth_plugin),
-    .abi_version = TURN_AUTH_PLUGIN_ABI_VERSION,
-    .name = "coturn-tpa",
-    .flags = TURN_AUTH_PLUGIN_THIRD_PARTY,
-    .init = tpa_init,
-    .authorize = tpa_authorize,
-    .session_closed = NULL,
-    .fini = tpa_fini,
+	.size = sizeof(struct turn_auth_plugin),
+	.abi_version = TURN_AUTH_PLUGIN_ABI_VERSION,
+	.name = "coturn-tpa",
+	.flags = TURN_AUTH_PLUGIN_THIRD_PARTY,
+	.init = tpa_init,
+	.authorize = tpa_authorize,
+	.session_closed = NULL,
+	.fini = tpa_fini,
 };
 
 const struct turn_auth_plugin *turn_auth_plugin_entry(uint32_t host_abi)
-    __attribute__((visibility("default")));
+	__attribute__((visibility("default")));
 
 const struct turn_auth_plugin *turn_auth_plugin_entry(uint32_t host_abi)
 {
-	if (TURN_AUTH_PLUGIN_ABI_MAJOR_OF(host_abi) != TURN_AUTH_PLUGIN_ABI_MAJOR)
+	if (TURN_AUTH_PLUGIN_ABI_MAJOR_OF(host_abi) !=
+	    TURN_AUTH_PLUGIN_ABI_MAJOR)
 		return NULL;
 	return &tpa_table;
 }

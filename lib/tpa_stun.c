@@ -6,6 +6,7 @@
  * from what is known to be present, so they cannot overflow.
  */
 #include "tpa_stun.h"
+#include "tpa_be.h"
 
 #include <string.h>
 #include <netinet/in.h>
@@ -16,10 +17,6 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-static uint16_t get_u16(const uint8_t *p);
-static uint32_t get_u32(const uint8_t *p);
-static void put_u16(uint8_t *p, uint16_t v);
-static void put_u32(uint8_t *p, uint32_t v);
 static size_t pad4(size_t n);
 static int msg_fail(struct tpa_stun_msg *m, int err);
 static int msg_room(struct tpa_stun_msg *m, size_t value_len);
@@ -64,31 +61,6 @@ const char *tpa_stun_strerror(int err)
 }
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static uint16_t get_u16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static size_t pad4(size_t n)
 {
@@ -137,7 +109,8 @@ static int hmac_prefix(const uint8_t *buf, size_t prefix, size_t attr_total,
 	if (key == NULL || key_len == 0)
 		return TPA_STUN_ERR_ARG;
 	memcpy(hdr, buf, sizeof(hdr));
-	put_u16(hdr + 2, (uint16_t)(prefix - TPA_STUN_HDR_LEN + attr_total));
+	tpa_put_u16(hdr + 2,
+		    (uint16_t)(prefix - TPA_STUN_HDR_LEN + attr_total));
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 						     (char *)digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
@@ -199,9 +172,9 @@ int tpa_stun_msg_init(struct tpa_stun_msg *m, uint8_t *buf, size_t cap,
 		return msg_fail(m, TPA_STUN_ERR_ARG);
 	if (cap < TPA_STUN_HDR_LEN)
 		return msg_fail(m, TPA_STUN_ERR_NOSPACE);
-	put_u16(buf, tpa_stun_type(cls, method));
-	put_u16(buf + 2, 0);
-	put_u32(buf + 4, TPA_STUN_MAGIC_COOKIE);
+	tpa_put_u16(buf, tpa_stun_type(cls, method));
+	tpa_put_u16(buf + 2, 0);
+	tpa_put_u32(buf + 4, TPA_STUN_MAGIC_COOKIE);
 	if (tid != NULL)
 		memcpy(buf + 8, tid, TPA_STUN_TID_LEN);
 	else if (RAND_bytes(buf + 8, TPA_STUN_TID_LEN) != 1)
@@ -229,13 +202,13 @@ int tpa_stun_add_attr(struct tpa_stun_msg *m, uint16_t type, const void *value,
 	if (r != 0)
 		return r;
 	p = m->buf + m->len;
-	put_u16(p, type);
-	put_u16(p + 2, (uint16_t)len);
+	tpa_put_u16(p, type);
+	tpa_put_u16(p + 2, (uint16_t)len);
 	if (len > 0)
 		memcpy(p + 4, value, len);
 	memset(p + 4 + len, 0, pad4(len) - len);
 	m->len += 4 + pad4(len);
-	put_u16(m->buf + 2, (uint16_t)(m->len - TPA_STUN_HDR_LEN));
+	tpa_put_u16(m->buf + 2, (uint16_t)(m->len - TPA_STUN_HDR_LEN));
 	return TPA_STUN_OK;
 }
 
@@ -243,7 +216,7 @@ int tpa_stun_add_u32(struct tpa_stun_msg *m, uint16_t type, uint32_t v)
 {
 	uint8_t b[4];
 
-	put_u32(b, v);
+	tpa_put_u32(b, v);
 	return tpa_stun_add_attr(m, type, b, sizeof(b));
 }
 
@@ -258,7 +231,7 @@ int tpa_stun_add_requested_transport(struct tpa_stun_msg *m, uint8_t proto)
 /* The 16-byte XOR mask: magic cookie followed by the transaction id. */
 static void xor_mask(const uint8_t *hdr, uint8_t mask[16])
 {
-	put_u32(mask, TPA_STUN_MAGIC_COOKIE);
+	tpa_put_u32(mask, TPA_STUN_MAGIC_COOKIE);
 	memcpy(mask + 4, hdr + 8, TPA_STUN_TID_LEN);
 }
 
@@ -279,14 +252,14 @@ int tpa_stun_add_xor_addr(struct tpa_stun_msg *m, uint16_t type,
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 		b[1] = 1;
-		put_u16(b + 2, (uint16_t)(ntohs(in->sin_port) ^ 0x2112));
+		tpa_put_u16(b + 2, (uint16_t)(ntohs(in->sin_port) ^ 0x2112));
 		memcpy(b + 4, &in->sin_addr, 4);
 		n = 4;
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 =
 			(const struct sockaddr_in6 *)sa;
 		b[1] = 2;
-		put_u16(b + 2, (uint16_t)(ntohs(in6->sin6_port) ^ 0x2112));
+		tpa_put_u16(b + 2, (uint16_t)(ntohs(in6->sin6_port) ^ 0x2112));
 		memcpy(b + 4, &in6->sin6_addr, 16);
 		n = 16;
 	} else {
@@ -360,7 +333,7 @@ int tpa_stun_add_fingerprint(struct tpa_stun_msg *m)
 	r = msg_room(m, 4);
 	if (r != 0)
 		return r;
-	put_u16(m->buf + 2, (uint16_t)(m->len - TPA_STUN_HDR_LEN + 8));
+	tpa_put_u16(m->buf + 2, (uint16_t)(m->len - TPA_STUN_HDR_LEN + 8));
 	crc = tpa_stun_crc32(m->buf, m->len) ^ TPA_STUN_FINGERPRINT_XOR;
 	return tpa_stun_add_u32(m, TPA_STUN_ATTR_FINGERPRINT, crc);
 }
@@ -370,7 +343,7 @@ int tpa_stun_add_fingerprint(struct tpa_stun_msg *m)
 int tpa_stun_is_stun(const uint8_t *buf, size_t len)
 {
 	return buf != NULL && len >= TPA_STUN_HDR_LEN && (buf[0] & 0xC0) == 0 &&
-	       get_u32(buf + 4) == TPA_STUN_MAGIC_COOKIE;
+	       tpa_get_u32(buf + 4) == TPA_STUN_MAGIC_COOKIE;
 }
 
 int tpa_stun_parse(struct tpa_stun_view *v, const uint8_t *buf, size_t len)
@@ -388,9 +361,10 @@ int tpa_stun_parse(struct tpa_stun_view *v, const uint8_t *buf, size_t len)
 		return TPA_STUN_ERR_ARG;
 	if (len < TPA_STUN_HDR_LEN)
 		return TPA_STUN_ERR_TRUNCATED;
-	if ((buf[0] & 0xC0) != 0 || get_u32(buf + 4) != TPA_STUN_MAGIC_COOKIE)
+	if ((buf[0] & 0xC0) != 0 ||
+	    tpa_get_u32(buf + 4) != TPA_STUN_MAGIC_COOKIE)
 		return TPA_STUN_ERR_MALFORMED;
-	body = get_u16(buf + 2);
+	body = tpa_get_u16(buf + 2);
 	if (body % 4 != 0)
 		return TPA_STUN_ERR_MALFORMED;
 	if (len - TPA_STUN_HDR_LEN < body)
@@ -416,14 +390,14 @@ int tpa_stun_parse(struct tpa_stun_view *v, const uint8_t *buf, size_t len)
 
 enum tpa_stun_class tpa_stun_class_of(const struct tpa_stun_view *v)
 {
-	uint16_t t = get_u16(v->buf);
+	uint16_t t = tpa_get_u16(v->buf);
 
 	return (enum tpa_stun_class)(((t >> 7) & 2u) | ((t >> 4) & 1u));
 }
 
 uint16_t tpa_stun_method_of(const struct tpa_stun_view *v)
 {
-	uint16_t t = get_u16(v->buf);
+	uint16_t t = tpa_get_u16(v->buf);
 
 	return (uint16_t)((t & 0x000F) | ((t >> 1) & 0x0070) |
 			  ((t >> 2) & 0x0F80));
@@ -458,11 +432,11 @@ int tpa_stun_walker_next(struct tpa_stun_walker *w, struct tpa_stun_attr *a)
 		return 0;
 	if (left < 4)
 		return w->err = TPA_STUN_ERR_MALFORMED;
-	alen = get_u16(v->buf + w->pos + 2);
+	alen = tpa_get_u16(v->buf + w->pos + 2);
 	padded = pad4(alen);
 	if (left - 4 < padded)
 		return w->err = TPA_STUN_ERR_MALFORMED;
-	a->type = get_u16(v->buf + w->pos);
+	a->type = tpa_get_u16(v->buf + w->pos);
 	a->len = alen;
 	a->value = v->buf + w->pos + 4;
 	a->offset = w->pos;
@@ -525,7 +499,7 @@ static int decode_addr(const struct tpa_stun_view *v, uint16_t type, int xor,
 	if (a.len != 4 + n)
 		return TPA_STUN_ERR_MALFORMED;
 	xor_mask(v->buf, mask);
-	port = get_u16(a.value + 2);
+	port = tpa_get_u16(a.value + 2);
 	memcpy(addr, a.value + 4, n);
 	if (xor) {
 		port ^= 0x2112;
@@ -572,7 +546,7 @@ int tpa_stun_get_u32(const struct tpa_stun_view *v, uint16_t type,
 		return r;
 	if (a.len != 4)
 		return TPA_STUN_ERR_MALFORMED;
-	*out = get_u32(a.value);
+	*out = tpa_get_u32(a.value);
 	return TPA_STUN_OK;
 }
 
@@ -691,8 +665,8 @@ int tpa_stun_verify_fingerprint(const struct tpa_stun_view *v)
 	if (a.len != 4 || v->len - a.offset != 8)
 		return TPA_STUN_ERR_MALFORMED;
 	want = tpa_stun_crc32(v->buf, a.offset) ^ TPA_STUN_FINGERPRINT_XOR;
-	return get_u32(a.value) == want ? TPA_STUN_OK
-					: TPA_STUN_ERR_FINGERPRINT;
+	return tpa_get_u32(a.value) == want ? TPA_STUN_OK
+					    : TPA_STUN_ERR_FINGERPRINT;
 }
 
 /* ---- keys ------------------------------------------------------------- */

@@ -1,5 +1,6 @@
 /* tpa_token: RFC 7635 token codec (AES-GCM). See tpa_token.h. */
 #include "tpa_token.h"
+#include "tpa_be.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -16,12 +17,6 @@
 
 static void set_why(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static uint16_t get_u16(const uint8_t *p);
-static uint32_t get_u32(const uint8_t *p);
-static uint64_t get_u64(const uint8_t *p);
-static void put_u16(uint8_t *p, uint16_t v);
-static void put_u32(uint8_t *p, uint32_t v);
-static void put_u64(uint8_t *p, uint64_t v);
 static const EVP_CIPHER *cipher_for(size_t as_rs_key_len);
 static int valid_mac_key_len(size_t n);
 static int aad_len(const char *server_name, int *len);
@@ -44,42 +39,6 @@ static void set_why(char *why, size_t whylen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
-}
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)(v >> 32));
-	put_u32(p + 4, (uint32_t)v);
 }
 
 /* AES-128-GCM for 16-byte keys, AES-256-GCM for 32, NULL otherwise. */
@@ -174,7 +133,7 @@ static enum tpa_token_err parse_body(const uint8_t *pt, size_t pt_len,
 				     struct tpa_token *out, char *why,
 				     size_t whylen)
 {
-	size_t key_len = get_u16(pt);
+	size_t key_len = tpa_get_u16(pt);
 
 	if (!valid_mac_key_len(key_len)) {
 		set_why(why, whylen, "mac key length %zu, expected 20 or 32",
@@ -190,8 +149,8 @@ static enum tpa_token_err parse_body(const uint8_t *pt, size_t pt_len,
 	}
 	memcpy(out->mac_key, pt + 2, key_len);
 	out->mac_key_len = key_len;
-	out->timestamp = get_u64(pt + 2 + key_len);
-	out->lifetime = get_u32(pt + 2 + key_len + 8);
+	out->timestamp = tpa_get_u64(pt + 2 + key_len);
+	out->lifetime = tpa_get_u32(pt + 2 + key_len + 8);
 	return TPA_TOKEN_OK;
 }
 
@@ -250,7 +209,7 @@ enum tpa_token_err tpa_token_decode(const uint8_t *as_rs_key,
 		set_why(why, whylen, "token is %zu bytes, too short", tok_len);
 		return TPA_TOKEN_ERR_SHORT;
 	}
-	nonce_len = get_u16(tok);
+	nonce_len = tpa_get_u16(tok);
 	if (nonce_len != TPA_TOKEN_NONCE_LEN) {
 		set_why(why, whylen, "nonce length %zu, expected %d", nonce_len,
 			TPA_TOKEN_NONCE_LEN);
@@ -315,12 +274,12 @@ enum tpa_token_err tpa_token_encode(const uint8_t *as_rs_key,
 	if (outcap < tok_len)
 		return TPA_TOKEN_ERR_INTERNAL;
 
-	put_u16(pt, (uint16_t)in->mac_key_len);
+	tpa_put_u16(pt, (uint16_t)in->mac_key_len);
 	memcpy(pt + 2, in->mac_key, in->mac_key_len);
-	put_u64(pt + 2 + in->mac_key_len, in->timestamp);
-	put_u32(pt + 2 + in->mac_key_len + 8, in->lifetime);
+	tpa_put_u64(pt + 2 + in->mac_key_len, in->timestamp);
+	tpa_put_u32(pt + 2 + in->mac_key_len + 8, in->lifetime);
 
-	put_u16(out, TPA_TOKEN_NONCE_LEN);
+	tpa_put_u16(out, TPA_TOKEN_NONCE_LEN);
 	if (nonce != NULL)
 		memcpy(out + 2, nonce, TPA_TOKEN_NONCE_LEN);
 	else if (RAND_bytes(out + 2, TPA_TOKEN_NONCE_LEN) != 1)

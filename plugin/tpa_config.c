@@ -53,12 +53,13 @@ const char *tpa_log_level_name(enum tpa_log_level level)
 	return level_names[level];
 }
 
-/* Strict unsigned decimal: digits only, no sign, no spaces, <= max. */
+/* Strict unsigned decimal: digits only, no sign, no spaces, no leading
+ * zero, <= max. */
 static int parse_uint(const char *s, uint32_t max, uint32_t *out)
 {
 	uint64_t v = 0;
 
-	if (!*s)
+	if (!*s || (s[0] == '0' && s[1]))
 		return -1;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
@@ -76,7 +77,11 @@ static int parse_key_set(const char *value, struct tpa_config *cfg, char *why,
 {
 	size_t n = strlen(value);
 
-	if (n == 0 || n >= sizeof(cfg->key_set)) {
+	if (n == 0) {
+		snprintf(why, whylen, "is empty");
+		return -1;
+	}
+	if (n >= sizeof(cfg->key_set)) {
 		snprintf(why, whylen, "needs a path shorter than %zu bytes",
 			 sizeof(cfg->key_set));
 		return -1;

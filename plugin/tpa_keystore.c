@@ -37,6 +37,7 @@ struct tpa_keystore {
 	struct file_stamp loaded;  /* the version in set */
 	struct file_stamp refused; /* the last version that failed */
 	int have_refused;
+	int refused_missing; /* ... and it was a missing file */
 };
 
 static uint64_t now_ms(void)
@@ -124,6 +125,7 @@ static void reload_file(struct tpa_keystore *ks, const struct file_stamp *cur)
 	if (!fresh) {
 		ks->refused = *cur;
 		ks->have_refused = 1;
+		ks->refused_missing = 0;
 		say(ks, 1, "key set refused, keeping the %zu keys in use: %s",
 		    tpa_keystore_count(ks), err);
 		return;
@@ -135,6 +137,7 @@ static void reload_file(struct tpa_keystore *ks, const struct file_stamp *cur)
 	tpa_keyset_free(old);
 	ks->loaded = *cur;
 	ks->have_refused = 0;
+	ks->refused_missing = 0;
 	say(ks, 0, "key set %s reloaded: %zu keys", ks->path,
 	    tpa_keyset_count(fresh));
 }
@@ -150,11 +153,13 @@ void tpa_keystore_refresh(struct tpa_keystore *ks)
 		goto out;
 	ks->next_check_ms = t + ks->check_ms;
 	if (stamp_of(ks->path, &cur) != 0) {
-		if (!ks->have_refused) {
+		/* logged once while the file stays missing */
+		if (!ks->have_refused || !ks->refused_missing) {
 			say(ks, 1, "key set %s: %s; keeping the keys in use",
 			    ks->path, strerror(errno));
 			memset(&ks->refused, 0, sizeof(ks->refused));
 			ks->have_refused = 1;
+			ks->refused_missing = 1;
 		}
 		goto out;
 	}

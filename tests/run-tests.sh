@@ -50,6 +50,9 @@ run_one unit-b64 "$U/test_b64"
 run_one unit-token "$U/test_token" "$D/oauth_vectors.txt"
 run_one unit-keyset "$U/test_keyset" "$D/keysets"
 run_one unit-stun "$U/test_stun"
+run_one unit-config "$U/test_config" "$D/configs"
+run_one unit-auth "$U/test_auth"
+run_one unit-keystore "$U/test_keystore"
 run_one unit-oauth-interop sh "$TOP_SRCDIR/tests/unit/oauth_interop.sh" \
 	"$U/test_token"
 

@@ -83,12 +83,18 @@ wait_listening() {
 # start_turnserver NAME BINARY ARGS...: starts a turnserver on loopback and
 # sets TS_PORT and TS_PID; the log is $T/NAME.log.
 start_turnserver() {
-	local name=$1 bin=$2
+	local name=$1 bin=$2 tls=(--no-tls --no-dtls)
 	shift 2
 	TS_PORT=$(free_port)
+	# with TS_CERT and TS_PKEY set: TLS and DTLS on TS_TLS_PORT too
+	if [ -n "${TS_CERT:-}" ]; then
+		TS_TLS_PORT=$(free_port)
+		tls=(--cert="$TS_CERT" --pkey="$TS_PKEY"
+			--tls-listening-port="$TS_TLS_PORT")
+	fi
 	"$bin" -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
 		--listening-port="$TS_PORT" --min-port=50000 --max-port=59999 \
-		--no-tls --no-dtls --no-cli --log-file=stdout --simple-log \
+		"${tls[@]}" --no-cli --log-file=stdout --simple-log \
 		--allow-loopback-peers --realm="$REALM" \
 		--pidfile="$T/$name.pid" "$@" >"$T/$name.log" 2>&1 &
 	TS_PID=$!
@@ -98,6 +104,16 @@ start_turnserver() {
 		sed 's/^/#   /' "$T/$name.log" | tail -20
 		return 1
 	fi
+}
+
+# make_cert: a throwaway self-signed certificate for 127.0.0.1 in $T; sets
+# TS_CERT and TS_PKEY.
+make_cert() {
+	TS_CERT=$T/cert.pem
+	TS_PKEY=$T/key.pem
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-keyout "$TS_PKEY" -out "$TS_CERT" >"$T/openssl.log" 2>&1
 }
 
 stop_pid() {

@@ -5,6 +5,13 @@
 # transport of each request.
 . "$TOP_SRCDIR/tests/lib.sh"
 
+# uclient_relays over TLS (-t) or DTLS: -S on the TLS port.
+uclient_relays_secure() {
+	local log=$1
+	shift
+	TS_PORT=$TS_TLS_PORT uclient_relays "$log" -S "$@"
+}
+
 cat >"$T/plugin.conf" <<CONF
 record $T/record.log
 user alice password wonderland
@@ -14,6 +21,7 @@ user dave pass
 CONF
 
 start_peer
+make_cert
 start_turnserver ts "$TURNSERVER" --user=dave:davepw \
 	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/plugin.conf" ||
 	{ not_ok "patched turnserver starts with the test plugin"; finish; }
@@ -28,6 +36,10 @@ check "ACCEPT: uclient allocates and relays over UDP" \
 	uclient_relays "$T/alice-udp.log" -u alice -w wonderland
 check "ACCEPT: uclient allocates and relays over TCP" \
 	uclient_relays "$T/alice-tcp.log" -t -u alice -w wonderland
+check "ACCEPT: uclient allocates and relays over TLS" \
+	uclient_relays_secure "$T/alice-tls.log" -t -u alice -w wonderland
+check "ACCEPT: uclient allocates and relays over DTLS" \
+	uclient_relays_secure "$T/alice-dtls.log" -u alice -w wonderland
 check "ACCEPT with a wrong password fails (key mismatch)" \
 	uclient_fails "$T/alice-bad.log" -u alice -w queenofhearts
 
@@ -49,6 +61,10 @@ check "the plugin saw Allocate from alice over UDP" \
 	grep -Eq "^authorize method=0x003 user=alice realm=$REALM client=127\.0\.0\.1:[1-9][0-9]* server=127\.0\.0\.1:$TS_PORT transport=udp session=[0-9]+ msglen=[1-9]" "$T/record.log"
 check "the plugin saw Allocate from alice over TCP" \
 	grep -Eq "^authorize method=0x003 user=alice realm=$REALM client=127\.0\.0\.1:[1-9][0-9]* server=127\.0\.0\.1:$TS_PORT transport=tcp " "$T/record.log"
+check "the plugin saw Allocate from alice over TLS" \
+	grep -Eq "^authorize method=0x003 user=alice realm=$REALM client=127\.0\.0\.1:[1-9][0-9]* server=127\.0\.0\.1:$TS_TLS_PORT transport=tls " "$T/record.log"
+check "the plugin saw Allocate from alice over DTLS" \
+	grep -Eq "^authorize method=0x003 user=alice realm=$REALM client=127\.0\.0\.1:[1-9][0-9]* server=127\.0\.0\.1:$TS_TLS_PORT transport=dtls " "$T/record.log"
 check "the plugin was asked about dave and passed" \
 	grep -Eq "^authorize .*user=dave .*verdict=0$" "$T/record.log"
 check "the plugin hears that sessions it accepted ended" \

@@ -111,8 +111,12 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 	res->key_len = o->key_len;
 	res->third_party = 1;
 	/* RFC 7635: the session lives no longer than the token */
-	res->max_session_time =
-		o->expiry > now ? (uint32_t)(o->expiry - now) : 1;
+	if (o->expiry <= now)
+		res->max_session_time = 1;
+	else if (o->expiry - now > UINT32_MAX)
+		res->max_session_time = UINT32_MAX;
+	else
+		res->max_session_time = (uint32_t)(o->expiry - now);
 	snprintf(res->reason, sizeof(res->reason), "token %s", o->token_id);
 	plog(st, TPA_LOG_DEBUG,
 	     "token %s accepted: kid '%s', %zu-byte key, %u s left",

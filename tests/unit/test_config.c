@@ -28,8 +28,6 @@
 #include "tpa_config.h"
 #include "tpa_test.h"
 
-static int for_each_case(const char *dir, const char *kind,
-			 void (*fn)(const char *casedir, const char *name));
 static int load_text(const char *text, size_t len, struct tpa_config *cfg,
 		     char *err, size_t errlen);
 static void replace_all(const char *in, const char *what, const char *with,
@@ -42,29 +40,6 @@ static void write_error(const char *casedir, const char *name);
 static void test_file_errors(void);
 static void test_small_err_buffer(void);
 static void test_log_level_names(void);
-
-static int for_each_case(const char *dir, const char *kind,
-			 void (*fn)(const char *casedir, const char *name))
-{
-	struct dirent **names = NULL;
-	char path[4096];
-	int n, i, done = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, kind);
-	n = scandir(path, &names, NULL, alphasort);
-	CHECK_MSG(n > 0, "cannot list %s", path);
-	for (i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s/%s", dir, kind,
-				 names[i]->d_name);
-			fn(path, names[i]->d_name);
-			done++;
-		}
-		free(names[i]);
-	}
-	free(names);
-	return done;
-}
 
 /*
  * Writes len bytes of text to a new temporary file, loads it, removes it.
@@ -253,15 +228,15 @@ static void test_log_level_names(void)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-errors") == 0) {
-		for_each_case(argv[2], "bad", write_error);
+		tpa_test_for_each_case(argv[2], "bad", write_error);
 		return tpa_test_done();
 	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s tests/data/configs\n", argv[0]);
 		return 2;
 	}
-	CHECK(for_each_case(argv[1], "bad", bad_case) >= 30);
-	CHECK(for_each_case(argv[1], "good", good_case) >= 10);
+	CHECK(tpa_test_for_each_case(argv[1], "bad", bad_case) >= 30);
+	CHECK(tpa_test_for_each_case(argv[1], "good", good_case) >= 10);
 	test_file_errors();
 	test_small_err_buffer();
 	test_log_level_names();

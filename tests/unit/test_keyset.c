@@ -20,8 +20,6 @@
 #include "tpa_keyset.h"
 #include "tpa_test.h"
 
-static int for_each_case(const char *dir, const char *kind,
-			 void (*fn)(const char *casedir, const char *name));
 static void bad_case(const char *casedir, const char *name);
 static void good_case(const char *casedir, const char *name);
 static void write_error(const char *casedir, const char *name);
@@ -30,29 +28,6 @@ static void test_limits(void);
 static void test_file_loader(void);
 static void test_lookup(void);
 static void test_jwk_format(void);
-
-static int for_each_case(const char *dir, const char *kind,
-			 void (*fn)(const char *casedir, const char *name))
-{
-	struct dirent **names = NULL;
-	char path[4096];
-	int n, i, done = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, kind);
-	n = scandir(path, &names, NULL, alphasort);
-	CHECK_MSG(n > 0, "cannot list %s", path);
-	for (i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s/%s", dir, kind,
-				 names[i]->d_name);
-			fn(path, names[i]->d_name);
-			done++;
-		}
-		free(names[i]);
-	}
-	free(names);
-	return done;
-}
 
 static void bad_case(const char *casedir, const char *name)
 {
@@ -386,15 +361,15 @@ static void test_jwk_format(void)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-errors") == 0) {
-		for_each_case(argv[2], "bad", write_error);
+		tpa_test_for_each_case(argv[2], "bad", write_error);
 		return tpa_test_done();
 	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s tests/data/keysets\n", argv[0]);
 		return 2;
 	}
-	CHECK(for_each_case(argv[1], "bad", bad_case) >= 40);
-	CHECK(for_each_case(argv[1], "good", good_case) >= 5);
+	CHECK(tpa_test_for_each_case(argv[1], "bad", bad_case) >= 40);
+	CHECK(tpa_test_for_each_case(argv[1], "good", good_case) >= 5);
 	test_limits();
 	test_file_loader();
 	test_lookup();

@@ -9,6 +9,7 @@
 #ifndef TPA_TEST_H
 #define TPA_TEST_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,35 @@ static inline char *tpa_test_slurp(const char *path, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+/*
+ * Calls fn(casedir, name) for every entry of dir/kind (bad inputs as
+ * folders, as jansson's test suite keeps them), in name order; returns how
+ * many.  An empty or missing folder is a failed check.
+ */
+static inline int tpa_test_for_each_case(const char *dir, const char *kind,
+					 void (*fn)(const char *casedir,
+						    const char *name))
+{
+	struct dirent **names = NULL;
+	char path[4096];
+	int n, i, done = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, kind);
+	n = scandir(path, &names, NULL, alphasort);
+	CHECK_MSG(n > 0, "cannot list %s", path);
+	for (i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s/%s", dir, kind,
+				 names[i]->d_name);
+			fn(path, names[i]->d_name);
+			done++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return done;
 }
 
 #endif /* TPA_TEST_H */

@@ -39,7 +39,8 @@ int tpa_b64_encode(const uint8_t *in, size_t n, char *out, size_t outcap,
  * alphabet (base64url accepts padded and unpadded input, standard base64
  * requires padding). Returns 0 on success; -1 on invalid input, on an out
  * buffer that is too small, or on a NULL argument. On failure *outlen is 0
- * and out is wiped (it may have held partial secret data).
+ * and whatever was written to out is wiped (it may be partial secret
+ * data).
  */
 int tpa_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outcap,
 		   size_t *outlen, int url);

@@ -198,6 +198,17 @@ static int apply_line(char *line, struct tpa_config *cfg, int *seen, char *why,
 	return -1;
 }
 
+/* A byte below 0x20 other than tab and the line end. */
+static int has_control(const char *line)
+{
+	for (; *line; line++) {
+		unsigned char c = (unsigned char)*line;
+		if (c < 0x20 && c != '\t' && c != '\r' && c != '\n')
+			return 1;
+	}
+	return 0;
+}
+
 static int read_lines(FILE *f, const char *path, struct tpa_config *cfg,
 		      int *seen, char *err, size_t errlen)
 {
@@ -216,6 +227,11 @@ static int read_lines(FILE *f, const char *path, struct tpa_config *cfg,
 			rc = -1;
 		} else if (strlen(line) != (size_t)n) {
 			snprintf(err, errlen, "%s:%u: NUL byte", path, lineno);
+			rc = -1;
+		} else if (has_control(line)) {
+			/* they would reach the log in error messages */
+			snprintf(err, errlen, "%s:%u: control character", path,
+				 lineno);
 			rc = -1;
 		} else if (apply_line(line, cfg, seen, why, sizeof(why))) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);

@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
       libssl-dev libjansson-dev libhiredis-dev libevent-dev libsqlite3-dev
-      redis-server coturn openssl iproute2 procps jq"
+      redis-server coturn openssl iproute2 procps jq
+      clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -18,6 +18,9 @@ user alice password wonderland
 user bob reject bob is not welcome here
 user carol error the user store is down
 user dave pass
+user erin key-len 0
+user frank key-len 65
+user grace verdict 7
 CONF
 
 start_peer
@@ -28,7 +31,7 @@ start_turnserver ts "$TURNSERVER" --user=dave:davepw \
 ok "patched turnserver starts with the test plugin"
 
 check "the plugin's init log line reaches coturn's log" \
-	log_has "$T/ts.log" "auth plugin test: test plugin ready, 4 users"
+	log_has "$T/ts.log" "auth plugin test: test plugin ready, 7 users"
 check "init gets the server name and realm" \
 	log_has "$T/record.log" "init server_name=$REALM realm=$REALM abi=65536"
 
@@ -51,6 +54,16 @@ check "ERROR: uclient cannot allocate" \
 	uclient_fails "$T/carol.log" -u carol -w anything
 check "ERROR: the reason is logged" \
 	log_has "$T/ts.log" "auth plugin error: the user store is down"
+
+# A broken plugin answer fails closed, with the reason in the log.
+check "ACCEPT with key length 0: refused" \
+	uclient_fails "$T/erin.log" -u erin -w x
+check "ACCEPT with key length 65: refused" \
+	uclient_fails "$T/frank.log" -u frank -w x
+check "... logged as an invalid key length" \
+	log_has "$T/ts.log" "auth plugin error: accepted with an invalid key length"
+check "an unknown verdict: refused" uclient_fails "$T/grace.log" -u grace -w x
+check "... logged as unknown" log_has "$T/ts.log" "auth plugin error: unknown verdict"
 
 check "PASS: coturn's static user allocates and relays" \
 	uclient_relays "$T/dave.log" -u dave -w davepw

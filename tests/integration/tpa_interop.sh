@@ -29,6 +29,7 @@ conf legacy yes
 conf strict no
 
 start_peer
+make_cert
 start_turnserver legacy "$TURNSERVER" --server-name="$SERVER_NAME" \
 	--auth-plugin="$PLUGIN" --auth-plugin-config="$T/legacy.conf" ||
 	{ not_ok "turnserver starts with coturn_tpa.so"; finish; }
@@ -80,6 +81,11 @@ for alg in HMAC-SHA1 HMAC-SHA256; do
 			--username issuer-1 --key-b64 "$KEY" --access-token-b64 "$TOKEN"
 	done
 done
+issue issue-tls HMAC-SHA1
+check "turn-token issue -> probe over TLS allocates and relays" \
+	probe_ok "$T/issue-tls.probe" --transport tls --insecure \
+	--port "$TS_TLS_PORT" --username issuer-1 --key-b64 "$KEY" \
+	--access-token-b64 "$TOKEN"
 check "the 32-byte mac_key was used whole" \
 	grep -Eq "accepted: kid 'issuer-1', 32-byte key" "$T/legacy.log"
 stop_pid "$TS_PID"

@@ -201,7 +201,10 @@ struct turn_auth_plugin {
 					    struct turn_auth_result *result);
 
 	/* Optional (NULL): a session this plugin ACCEPTed has ended.  Called
-	 * from relay threads; must not block. */
+	 * from relay threads; must not block.  With coturn's mobility (RFC
+	 * 8016) a session that takes over another's allocation inherits its
+	 * authentication, so an id that authorize() never saw may be
+	 * reported: ignore ids you do not know. */
 	void (*session_closed)(void *state, uint64_t session_id);
 
 	/* Optional (NULL): frees the state.  Main thread, after the last

@@ -125,9 +125,16 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 	uint32_t skew = ctx->cfg->clock_skew;
 
 	memset(&tok, 0, sizeof(tok));
-	if (tpa_keystore_get(ctx->keys, kid, &key) != 0) {
+	switch (tpa_keystore_get(ctx->keys, kid, &key)) {
+	case 0:
+		break;
+	case -1:
 		printable_kid(kid, shown, sizeof(shown));
 		reject(out, "unknown kid '%s'", shown);
+		return;
+	default:
+		reject(out, "the key store cannot be read now");
+		out->verdict = TPA_ERROR; /* fail closed, as a broken plugin */
 		return;
 	}
 	if (check_key_time(&key, now, out) != 0)
@@ -141,7 +148,11 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 		goto out;
 	if (check_integrity(v, &tok, ctx->cfg->legacy_coturn_keying, out) != 0)
 		goto out;
-	out->expiry = tpa_token_expiry(&tok) + skew;
+	/* the session ends with the token, or with its key if sooner; the
+	 * skew only widens what is accepted, not how long it lasts */
+	out->expiry = tpa_token_expiry(&tok);
+	if (key.has_exp && key.exp >= 0 && (uint64_t)key.exp < out->expiry)
+		out->expiry = (uint64_t)key.exp;
 	memcpy(out->kid, key.kid, sizeof(out->kid));
 	out->verdict = TPA_ACCEPT;
 out:

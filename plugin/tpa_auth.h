@@ -28,7 +28,7 @@ struct tpa_auth_outcome {
 	enum tpa_verdict verdict;
 	uint8_t key[TPA_MAC_KEY_MAX]; /* ACCEPT: the MESSAGE-INTEGRITY key */
 	size_t key_len;		      /* ACCEPT: 16, 20 or 32 */
-	uint64_t expiry;	      /* ACCEPT: Unix seconds, skew included */
+	uint64_t expiry; /* ACCEPT: Unix seconds, end of the token or key */
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
 	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
 	char reason[TPA_REASON_LEN]; /* REJECT / ERROR: why; safe to log */

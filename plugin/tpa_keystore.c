@@ -109,10 +109,22 @@ struct tpa_keystore *tpa_keystore_open(const char *path, uint32_t check_ms,
 		free(ks);
 		return NULL;
 	}
-	pthread_rwlock_init(&ks->lock, NULL);
-	pthread_mutex_init(&ks->reload, NULL);
+	if (pthread_rwlock_init(&ks->lock, NULL) != 0) {
+		snprintf(err, errlen, "cannot create a lock");
+		goto fail;
+	}
+	if (pthread_mutex_init(&ks->reload, NULL) != 0) {
+		pthread_rwlock_destroy(&ks->lock);
+		snprintf(err, errlen, "cannot create a lock");
+		goto fail;
+	}
 	ks->next_check_ms = now_ms() + ks->check_ms;
 	return ks;
+fail:
+	tpa_keyset_free(ks->set);
+	free(ks->path);
+	free(ks);
+	return NULL;
 }
 
 /* Loads the file at stamp cur and swaps it in; the reload lock is held. */
@@ -130,7 +142,12 @@ static void reload_file(struct tpa_keystore *ks, const struct file_stamp *cur)
 		    tpa_keystore_count(ks), err);
 		return;
 	}
-	pthread_rwlock_wrlock(&ks->lock);
+	if (pthread_rwlock_wrlock(&ks->lock) != 0) {
+		tpa_keyset_free(fresh);
+		say(ks, 1, "key set %s: cannot lock; keeping the keys in use",
+		    ks->path);
+		return;
+	}
 	old = ks->set;
 	ks->set = fresh;
 	pthread_rwlock_unlock(&ks->lock);
@@ -178,7 +195,8 @@ int tpa_keystore_get(struct tpa_keystore *ks, const char *kid,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	pthread_rwlock_rdlock(&ks->lock);
+	if (pthread_rwlock_rdlock(&ks->lock) != 0)
+		return -2;
 	k = tpa_keyset_find(ks->set, kid);
 	if (k) {
 		*out = *k;
@@ -192,7 +210,8 @@ size_t tpa_keystore_count(struct tpa_keystore *ks)
 {
 	size_t n;
 
-	pthread_rwlock_rdlock(&ks->lock);
+	if (pthread_rwlock_rdlock(&ks->lock) != 0)
+		return 0;
 	n = tpa_keyset_count(ks->set);
 	pthread_rwlock_unlock(&ks->lock);
 	return n;

@@ -39,9 +39,9 @@ struct tpa_keystore *tpa_keystore_open(const char *path, uint32_t check_ms,
 void tpa_keystore_refresh(struct tpa_keystore *ks);
 
 /*
- * Copies the key named kid into *out.  Returns 0, or -1 if no key has that
- * kid (*out is then zeroed).  The copy is a secret: wipe it after use.
- * Thread-safe.
+ * Copies the key named kid into *out.  Returns 0, -1 if no key has that
+ * kid, or -2 if the store cannot be read now (a lock failed); *out is
+ * zeroed unless 0.  The copy is a secret: wipe it after use.  Thread-safe.
  */
 int tpa_keystore_get(struct tpa_keystore *ks, const char *kid,
 		     struct tpa_key *out);

@@ -21,7 +21,6 @@ struct tpa_state {
 	const struct turn_auth_host *host;
 	struct tpa_config cfg;
 	struct tpa_keystore *keys;
-	char *server_name;
 };
 
 static void plog(const struct tpa_state *st, enum tpa_log_level level,
@@ -55,7 +54,6 @@ static void state_free(struct tpa_state *st)
 	if (!st)
 		return;
 	tpa_keystore_close(st->keys);
-	free(st->server_name);
 	free(st);
 }
 
@@ -77,11 +75,6 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 			 "tokens are bound to the server name");
 		goto fail;
 	}
-	st->server_name = strdup(host->server_name);
-	if (!st->server_name) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
 	st->keys = tpa_keystore_open(st->cfg.key_set, st->cfg.reload_check_ms,
 				     keystore_log, st, err, errlen);
 	if (!st->keys)
@@ -89,7 +82,7 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 	plog(st, TPA_LOG_INFO,
 	     "ready: %zu keys from %s, server name '%s', clock skew %u s, "
 	     "legacy coturn keying %s",
-	     tpa_keystore_count(st->keys), st->cfg.key_set, st->server_name,
+	     tpa_keystore_count(st->keys), st->cfg.key_set, host->server_name,
 	     st->cfg.clock_skew, st->cfg.legacy_coturn_keying ? "on" : "off");
 	*state = st;
 	return 0;
@@ -129,7 +122,7 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 					    struct turn_auth_result *res)
 {
 	struct tpa_state *st = state;
-	struct tpa_auth_ctx ctx = {&st->cfg, st->keys, st->server_name};
+	struct tpa_auth_ctx ctx = {&st->cfg, st->keys, st->host->server_name};
 	struct tpa_auth_outcome o;
 	uint64_t now = (uint64_t)time(NULL);
 	enum turn_auth_verdict v;

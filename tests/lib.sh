@@ -163,7 +163,9 @@ log_has() {
 # turn-token probe: our RFC 5766/7635 client (tool/turn-token).
 TURN_TOKEN=$TOP_BUILDDIR/tool/turn-token
 
-# probe ARGS...: runs turn-token probe against TS_PORT on 127.0.0.1.
+# probe ARGS...: runs turn-token probe against 127.0.0.1, port PROBE_PORT
+# (default TS_PORT).
 probe() {
-	timeout 60 "$TURN_TOKEN" probe --server 127.0.0.1 --port "$TS_PORT" "$@"
+	timeout 60 "$TURN_TOKEN" probe --server 127.0.0.1 \
+		--port "${PROBE_PORT:-$TS_PORT}" "$@"
 }

@@ -55,6 +55,12 @@ oauth_token() {
 }
 OTOKEN=$(oauth_token)
 check "turnutils_oauth -e made a token" test -n "$OTOKEN"
+# env_probe_port PORT COMMAND...: COMMAND with probe aimed at PORT.
+env_probe_port() {
+	local PROBE_PORT=$1
+	shift
+	"$@"
+}
 probe_ok() {
 	local log=$1
 	shift
@@ -83,8 +89,8 @@ for alg in HMAC-SHA1 HMAC-SHA256; do
 done
 issue issue-tls HMAC-SHA1
 check "turn-token issue -> probe over TLS allocates and relays" \
-	probe_ok "$T/issue-tls.probe" --transport tls --insecure \
-	--port "$TS_TLS_PORT" --username issuer-1 --key-b64 "$KEY" \
+	env_probe_port "$TS_TLS_PORT" probe_ok "$T/issue-tls.probe" \
+	--transport tls --insecure --username issuer-1 --key-b64 "$KEY" \
 	--access-token-b64 "$TOKEN"
 check "the 32-byte mac_key was used whole" \
 	grep -Eq "accepted: kid 'issuer-1', 32-byte key" "$T/legacy.log"

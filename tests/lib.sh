@@ -155,6 +155,20 @@ uclient_fails() {
 		grep -q "Cannot complete Allocation" "$log"
 }
 
+# no_secret_in FILE SECRET...: none of the secrets (keys, mac_keys, whole
+# tokens, as the test knows them) appears in FILE.
+no_secret_in() {
+	local f=$1 s
+	shift
+	for s in "$@"; do
+		[ -n "$s" ] || continue
+		if grep -qF -- "$s" "$f"; then
+			echo "# a secret is in $f: ${s:0:6}..."
+			return 1
+		fi
+	done
+}
+
 # log_has FILE PATTERN: FILE has a line matching the fixed string.
 log_has() {
 	grep -qF -- "$2" "$1"

@@ -79,9 +79,11 @@ issue() { # issue NAME MAC-ALG
 	TOKEN=$(jq -r .access_token "$T/$1.json")
 	KEY=$(jq -r .key "$T/$1.json")
 }
+SECRETS=("$ISSUER" "$MAC" "$OTOKEN")
 for alg in HMAC-SHA1 HMAC-SHA256; do
 	for tr in udp tcp; do
 		issue "issue-$alg-$tr" "$alg"
+		SECRETS+=("$KEY" "$TOKEN")
 		check "turn-token issue ($alg) -> probe over $tr allocates and relays" \
 			probe_ok "$T/issue-$alg-$tr.probe" --transport "$tr" \
 			--username issuer-1 --key-b64 "$KEY" --access-token-b64 "$TOKEN"
@@ -92,8 +94,11 @@ check "turn-token issue -> probe over TLS allocates and relays" \
 	env_probe_port "$TS_TLS_PORT" probe_ok "$T/issue-tls.probe" \
 	--transport tls --insecure --username issuer-1 --key-b64 "$KEY" \
 	--access-token-b64 "$TOKEN"
+SECRETS+=("$KEY" "$TOKEN")
 check "the 32-byte mac_key was used whole" \
 	grep -Eq "accepted: kid 'issuer-1', 32-byte key" "$T/legacy.log"
+check "no key, mac_key or whole token in coturn's log" \
+	no_secret_in "$T/legacy.log" "${SECRETS[@]}"
 stop_pid "$TS_PID"
 
 start_turnserver strict "$TURNSERVER" --server-name="$SERVER_NAME" \

@@ -125,6 +125,8 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 	uint32_t skew = ctx->cfg->clock_skew;
 
 	memset(&tok, 0, sizeof(tok));
+	/* only requests with a token look at the key-set file */
+	tpa_keystore_refresh(ctx->keys);
 	switch (tpa_keystore_get(ctx->keys, kid, &key)) {
 	case 0:
 		break;

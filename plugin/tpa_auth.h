@@ -41,7 +41,9 @@ struct tpa_auth_outcome {
  * kid), its time window is checked with the configured skew, and the
  * request's MESSAGE-INTEGRITY must verify with the whole mac_key (or its
  * first 16 bytes when legacy-coturn-keying is on).  Fills *out (zeroed
- * first); out->key is a secret, wipe it after use.  Thread-safe.
+ * first); out->key is a secret, wipe it after use.  Thread-safe.  With a
+ * token it may block on reading a changed key-set file (one caller a
+ * check interval, see tpa_keystore_refresh); without, it never blocks.
  */
 void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 		      size_t len, const char *username, uint64_t now,

@@ -32,12 +32,15 @@ struct tpa_keystore {
 	pthread_rwlock_t lock;	/* guards set */
 	struct tpa_keyset *set; /* current keys, never NULL */
 
-	pthread_mutex_t reload;	   /* held by the one thread that reloads */
-	uint64_t next_check_ms;	   /* monotonic; guarded by reload */
-	struct file_stamp loaded;  /* the version in set */
-	struct file_stamp refused; /* the last version that failed */
-	int have_refused;
-	int refused_missing; /* ... and it was a missing file */
+	pthread_mutex_t reload;	  /* held by the one thread that reloads */
+	uint64_t next_check_ms;	  /* monotonic; guarded by reload */
+	struct file_stamp loaded; /* the version in set */
+	enum {
+		FILE_LOADED,	   /* the file is the version in set */
+		FILE_REFUSED,	   /* the version refused is in refused */
+		FILE_MISSING	   /* the file could not be found */
+	} file_state;		   /* what was last logged about the file */
+	struct file_stamp refused; /* FILE_REFUSED: that version */
 };
 
 static uint64_t now_ms(void)
@@ -136,8 +139,7 @@ static void reload_file(struct tpa_keystore *ks, const struct file_stamp *cur)
 	fresh = tpa_keyset_load_file(ks->path, err, sizeof(err));
 	if (!fresh) {
 		ks->refused = *cur;
-		ks->have_refused = 1;
-		ks->refused_missing = 0;
+		ks->file_state = FILE_REFUSED;
 		say(ks, 1, "key set refused, keeping the %zu keys in use: %s",
 		    tpa_keystore_count(ks), err);
 		return;
@@ -153,8 +155,7 @@ static void reload_file(struct tpa_keystore *ks, const struct file_stamp *cur)
 	pthread_rwlock_unlock(&ks->lock);
 	tpa_keyset_free(old);
 	ks->loaded = *cur;
-	ks->have_refused = 0;
-	ks->refused_missing = 0;
+	ks->file_state = FILE_LOADED;
 	say(ks, 0, "key set %s reloaded: %zu keys", ks->path,
 	    tpa_keyset_count(fresh));
 }
@@ -171,17 +172,19 @@ void tpa_keystore_refresh(struct tpa_keystore *ks)
 	ks->next_check_ms = t + ks->check_ms;
 	if (stamp_of(ks->path, &cur) != 0) {
 		/* logged once while the file stays missing */
-		if (!ks->have_refused || !ks->refused_missing) {
+		if (ks->file_state != FILE_MISSING) {
 			say(ks, 1, "key set %s: %s; keeping the keys in use",
 			    ks->path, strerror(errno));
-			memset(&ks->refused, 0, sizeof(ks->refused));
-			ks->have_refused = 1;
-			ks->refused_missing = 1;
+			ks->file_state = FILE_MISSING;
 		}
 		goto out;
 	}
-	if (stamp_eq(&cur, &ks->loaded) ||
-	    (ks->have_refused && stamp_eq(&cur, &ks->refused)))
+	if (stamp_eq(&cur, &ks->loaded)) {
+		ks->file_state =
+			FILE_LOADED; /* back as it was: nothing to do */
+		goto out;
+	}
+	if (ks->file_state == FILE_REFUSED && stamp_eq(&cur, &ks->refused))
 		goto out;
 	reload_file(ks, &cur);
 out:

@@ -127,7 +127,6 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 	uint64_t now = (uint64_t)time(NULL);
 	enum turn_auth_verdict v;
 
-	tpa_keystore_refresh(st->keys);
 	tpa_auth_rfc7635(&ctx, r->message, r->message_len, r->username, now,
 			 &o);
 	switch (o.verdict) {

@@ -11,7 +11,7 @@ TOP_SRCDIR=${TOP_SRCDIR:-$TOP_BUILDDIR}
 COTURN_BIN=$TOP_BUILDDIR/build/coturn-4.6.1/bin
 TURNSERVER=$COTURN_BIN/turnserver
 TEST_PLUGIN=$TOP_BUILDDIR/tests/fixtures/.libs/test_plugin.so
-TEST_PLUGIN_BADABI=$TOP_BUILDDIR/tests/fixtures/.libs/test_plugin_badabi.so
+TEST_PLUGIN_BROKEN=$TOP_BUILDDIR/tests/fixtures/.libs/test_plugin_broken.so
 TEST_PLUGIN_NOENTRY=$TOP_BUILDDIR/tests/fixtures/.libs/test_plugin_noentry.so
 REALM=example.org
 

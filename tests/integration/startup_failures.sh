@@ -40,7 +40,15 @@ check "missing entry symbol" fails_with noentry \
 	--auth-plugin="$TEST_PLUGIN_NOENTRY"
 check "wrong ABI major version" fails_with badabi \
 	"ABI version 2.0, this server needs 1.x" \
-	--auth-plugin="$TEST_PLUGIN_BADABI"
+	--auth-plugin="$TEST_PLUGIN_BROKEN"
+# broken_fails NAME HOW MESSAGE: the broken plugin, broken HOW
+broken_fails() {
+	TPA_BROKEN_HOW=$2 fails_with "$1" "$3" --auth-plugin="$TEST_PLUGIN_BROKEN"
+}
+check "the plugin refuses this host's ABI" broken_fails refuse refuse \
+	"the plugin does not support ABI version 1.0"
+check "a plugin table without authorize" broken_fails table table \
+	"incomplete plugin table"
 check "init error shows the plugin's own message" fails_with initerror \
 	"cannot load auth plugin $TEST_PLUGIN: the key set is unreadable" \
 	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/init-error.conf"
@@ -59,7 +67,7 @@ check "auth-plugin with --no-auth" fails_with noauth \
 
 # The same options from a turnserver.conf instead of the command line.
 cat >"$T/turnserver.conf" <<CONF
-auth-plugin=$TEST_PLUGIN_BADABI
+auth-plugin=$TEST_PLUGIN_BROKEN
 CONF
 check "a bad plugin named in turnserver.conf stops the server too" \
 	bash -c "! timeout 15 '$TURNSERVER' -c '$T/turnserver.conf' \

@@ -156,14 +156,16 @@ uclient_fails() {
 }
 
 # no_secret_in FILE SECRET...: none of the secrets (keys, mac_keys, whole
-# tokens, as the test knows them) appears in FILE.
+# tokens, as the test knows them) appears in FILE; a finding names the
+# secret by its position in the list, not by any of its characters.
 no_secret_in() {
-	local f=$1 s
+	local f=$1 s i=0
 	shift
 	for s in "$@"; do
+		i=$((i + 1))
 		[ -n "$s" ] || continue
 		if grep -qF -- "$s" "$f"; then
-			echo "# a secret is in $f: ${s:0:6}..."
+			echo "# secret number $i of the test is in $f"
 			return 1
 		fi
 	done

@@ -289,8 +289,7 @@ static int apply_opt(int ch, const char *arg, struct probe_opts *o, int *nkeys)
 	default:
 		return -1;
 	}
-	fprintf(stderr, "tpa-probe: bad value for --%s\n",
-		long_opts[ch - OPT_SERVER].name);
+	tt_err("probe: bad value for --%s", long_opts[ch - OPT_SERVER].name);
 	return -1;
 }
 
@@ -310,17 +309,19 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o)
 			return -1;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "tpa-probe: unexpected argument '%s'\n",
-			argv[optind]);
+		/* not echoed: a stray value may be a token or a key */
+		tt_err("probe: unexpected argument in position %d (a value "
+		       "without its option?)",
+		       optind);
 		return -1;
 	}
 	if ((nkeys & (nkeys - 1)) != 0) { /* more than one kind */
-		fprintf(stderr, "tpa-probe: give only one of --password, "
-				"--key-hex, --key-b64\n");
+		tt_err("probe: give only one of --password, --key-hex, "
+		       "--key-b64");
 		return -1;
 	}
 	if ((nkeys > 0 || o->token_len > 0) && o->username == NULL) {
-		fprintf(stderr, "tpa-probe: credentials need --username\n");
+		tt_err("probe: credentials need --username");
 		return -1;
 	}
 	if (o->port == 0)
@@ -500,7 +501,7 @@ static int relay_echo(struct tpa_turn_client *c, const struct probe_opts *o,
 		return report_fail(o, res, "cannot resolve --peer HOST:PORT");
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return report_fail(o, res, "RAND_bytes failed");
-	n = (size_t)snprintf(msg, sizeof(msg), "tpa-probe ");
+	n = (size_t)snprintf(msg, sizeof(msg), "turn-token probe ");
 	for (i = 0; i < sizeof(rnd); i++)
 		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%02x", rnd[i]);
 	res->stage = "create-permission";
@@ -571,8 +572,7 @@ static int probe(const struct probe_opts *o)
 	}
 out:
 	if (c->allocated && tpa_turn_refresh(c, 0) != 0)
-		fprintf(stderr, "tpa-probe: deallocation failed: %s\n",
-			c->errstr);
+		tt_err("probe: deallocation failed: %s", c->errstr);
 	fflush(stdout);
 	tpa_turn_free(c);
 	return rc;
@@ -584,7 +584,7 @@ int tpa_probe_run(int argc, char **argv)
 	int r;
 
 	if (o == NULL) {
-		fprintf(stderr, "tpa-probe: out of memory\n");
+		tt_err("probe: out of memory");
 		return EXIT_FAIL;
 	}
 	r = parse_opts(argc, argv, o);

@@ -8,23 +8,18 @@
 SECRET=north-wind-secret
 start_peer
 
-# lt_cred_checks LABEL CLIENT_DIR: static users, with either client build.
+# lt_cred_checks LABEL CLIENT_DIR: static users, with the clients found
+# first in CLIENT_DIR (Debian's or the patched tree's).
 lt_cred_checks() {
-	local label=$1 dir=$2
+	local label=$1 PATH="$2:$PATH"
 	check "$label: static user relays over UDP" \
-		uclient_relays_with "$dir" "$T/$label-udp.log" -u dave -w davepw
+		uclient_relays "$T/$label-udp.log" -u dave -w davepw
 	check "$label: static user relays over TCP" \
-		uclient_relays_with "$dir" "$T/$label-tcp.log" -t -u dave -w davepw
+		uclient_relays "$T/$label-tcp.log" -t -u dave -w davepw
 	check "$label: a wrong password is refused" \
 		uclient_fails "$T/$label-bad.log" -u dave -w wrong
 	check "$label: an unknown user is refused" \
 		uclient_fails "$T/$label-unknown.log" -u nobody -w x
-}
-
-uclient_relays_with() {
-	local dir=$1
-	shift
-	PATH="$dir:$PATH" uclient_relays "$@"
 }
 
 rest_checks() {

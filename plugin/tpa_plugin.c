@@ -14,6 +14,7 @@
 #include "turn_auth_plugin.h"
 
 #include "tpa_auth.h"
+#include "tpa_browser.h"
 #include "tpa_config.h"
 #include "tpa_keystore.h"
 
@@ -81,9 +82,10 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 		goto fail;
 	plog(st, TPA_LOG_INFO,
 	     "ready: %zu keys from %s, server name '%s', clock skew %u s, "
-	     "legacy coturn keying %s",
+	     "legacy coturn keying %s, browser sessions up to %u s",
 	     tpa_keystore_count(st->keys), st->cfg.key_set, host->server_name,
-	     st->cfg.clock_skew, st->cfg.legacy_coturn_keying ? "on" : "off");
+	     st->cfg.clock_skew, st->cfg.legacy_coturn_keying ? "on" : "off",
+	     st->cfg.browser_max_session);
 	*state = st;
 	return 0;
 fail:
@@ -102,7 +104,8 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 	}
 	memcpy(res->key, o->key, o->key_len);
 	res->key_len = o->key_len;
-	res->third_party = 1;
+	/* a browser cannot send a new token on the same session */
+	res->third_party = !o->browser;
 	/* RFC 7635: the session lives no longer than the token */
 	if (o->expiry <= now)
 		res->max_session_time = 1;
@@ -112,8 +115,9 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 		res->max_session_time = (uint32_t)(o->expiry - now);
 	snprintf(res->reason, sizeof(res->reason), "token %s", o->token_id);
 	plog(st, TPA_LOG_DEBUG,
-	     "token %s accepted: kid '%s', %zu-byte key, %u s left",
-	     o->token_id, o->kid, o->key_len, res->max_session_time);
+	     "token %s accepted%s: kid '%s', %zu-byte key, %u s left",
+	     o->token_id, o->browser ? " (browser profile)" : "", o->kid,
+	     o->key_len, res->max_session_time);
 	return TURN_AUTH_ACCEPT;
 }
 
@@ -129,6 +133,9 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 
 	tpa_auth_rfc7635(&ctx, r->message, r->message_len, r->username, now,
 			 &o);
+	if (o.verdict == TPA_PASS)
+		tpa_auth_browser(&ctx, r->message, r->message_len, r->username,
+				 r->realm, now, &o);
 	switch (o.verdict) {
 	case TPA_ACCEPT:
 		v = accept_token(st, &o, now, res);

@@ -58,6 +58,7 @@ run_one fuzz-regress sh "$TOP_SRCDIR/tests/fuzz/run-fuzz.sh" --regress \
 	"$TOP_BUILDDIR/tests/fuzz/build"
 run_one unit-oauth-interop sh "$TOP_SRCDIR/tests/unit/oauth_interop.sh" \
 	"$U/test_token"
+run_one unit-js-issuer node --test --test-reporter=tap "$TOP_SRCDIR/tests/js/"
 
 for t in "$TOP_SRCDIR"/tests/integration/*.sh; do
 	[ -f "$t" ] || continue

@@ -21,6 +21,8 @@ import { parseStrictJson } from './strict_json.mjs';
 
 export const NONCE_LEN = 12;
 export const TAG_LEN = 16;
+export const TOKEN_MIN = 64; // 20-byte mac_key
+export const TOKEN_MAX = 76; // 32-byte mac_key
 export const KID_MAX = 128;
 export const KEYSET_MAX_BYTES = 1024 * 1024;
 export const KEYSET_MAX_KEYS = 1024;
@@ -139,16 +141,18 @@ function cipherName(k) {
   throw new Error(`AS-RS key is ${k.length} bytes, not 16 or 32`);
 }
 
-// Seals {macKey, timestamp (Unix seconds), lifetime} with the AS-RS key k
-// for serverName.  nonce: 12 bytes, or omitted for a fresh random one.
-export function encodeToken(k, serverName, { macKey, timestamp, lifetime, nonce }) {
+// Seals {macKey, timestamp (Unix seconds), frac (1/64000 s, default 0),
+// lifetime} with the AS-RS key k for serverName.  nonce: 12 bytes, or
+// omitted for a fresh random one (always, but in tests: a repeated nonce
+// under one key breaks AES-GCM).
+export function encodeToken(k, serverName, { macKey, timestamp, frac = 0, lifetime, nonce }) {
   if (macKey.length !== 20 && macKey.length !== 32) throw new Error('mac_key must be 20 or 32 bytes');
   if (!Number.isInteger(lifetime) || lifetime < 0 || lifetime > 0xffffffff) throw new Error('bad lifetime');
   const iv = nonce ?? randomBytes(NONCE_LEN);
   const body = Buffer.alloc(2 + macKey.length + 8 + 4);
   body.writeUInt16BE(macKey.length, 0);
   macKey.copy(body, 2);
-  body.writeBigUInt64BE(BigInt(timestamp) << 16n, 2 + macKey.length);
+  body.writeBigUInt64BE((BigInt(timestamp) << 16n) | BigInt(frac & 0xffff), 2 + macKey.length);
   body.writeUInt32BE(lifetime, 2 + macKey.length + 8);
   const c = createCipheriv(cipherName(k), k, iv, { authTagLength: TAG_LEN });
   c.setAAD(Buffer.from(serverName, 'utf8'));
@@ -162,11 +166,15 @@ export function encodeToken(k, serverName, { macKey, timestamp, lifetime, nonce 
 // Opens a token; returns {macKey, timestamp (seconds), frac, lifetime} or
 // throws an Error with the reason.  Every length is checked before use.
 export function decodeToken(k, serverName, tok) {
-  if (tok.length < 2 + NONCE_LEN + TAG_LEN + 2) throw new Error(`token is ${tok.length} bytes, too short`);
-  if (tok.length > 76) throw new Error(`token is ${tok.length} bytes, too long`);
+  // the C decoder's order: nonce length first, then the total length
+  if (tok.length < 2) throw new Error(`token is ${tok.length} bytes, too short`);
   const nonceLen = tok.readUInt16BE(0);
   if (nonceLen !== NONCE_LEN) throw new Error(`nonce length ${nonceLen}, expected 12`);
-  if (tok.length !== 64 && tok.length !== 76) throw new Error(`token is ${tok.length} bytes, expected 64 or 76`);
+  if (tok.length > TOKEN_MAX) throw new Error(`token is ${tok.length} bytes, too long (at most ${TOKEN_MAX})`);
+  if (tok.length < TOKEN_MIN) throw new Error(`token is ${tok.length} bytes, too short`);
+  if (tok.length !== TOKEN_MIN && tok.length !== TOKEN_MAX) {
+    throw new Error(`token is ${tok.length} bytes, expected ${TOKEN_MIN} or ${TOKEN_MAX} (truncated?)`);
+  }
   const iv = tok.subarray(2, 2 + NONCE_LEN);
   const sealed = tok.subarray(2 + NONCE_LEN, tok.length - TAG_LEN);
   const d = createDecipheriv(cipherName(k), k, iv, { authTagLength: TAG_LEN });
@@ -213,8 +221,10 @@ export function parseBrowserUsername(user) {
   if (parts.length < 2) throw new Error("no '.' between the kid and the token");
   if (parts.length > 2 || parts.some((p) => p === '' || p.includes('='))) throw new Error('not unpadded base64url');
   const kid = b64urlDecode(parts[0]).toString('latin1');
-  if (!validKid(kid)) throw new Error('bad kid');
-  return { kid, token: b64urlDecode(parts[1]) };
+  if (!validKid(kid)) throw new Error(`kid is not 1 to ${KID_MAX} bytes of printable ASCII`);
+  const token = b64urlDecode(parts[1]);
+  if (token.length > TOKEN_MAX) throw new Error(`token is longer than ${TOKEN_MAX} bytes`);
+  return { kid, token };
 }
 
 function parseUrls(urls, serverName) {

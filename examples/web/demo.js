@@ -36,8 +36,14 @@ async function run(event) {
     await post('/login', { user: $('user').value, password: $('password').value });
     show('running', 'asking for an ice_server');
     const { ice_server: ice } = await post('/token', {});
-    // the credential is the token's mac_key: show only its length
-    $('ice').textContent = JSON.stringify({ ...ice, credential: `(${ice.credential.length} characters)` }, null, 2);
+    // the username holds the token and the credential is its mac_key:
+    // show the kid part and lengths only
+    const user = ice.username;
+    $('ice').textContent = JSON.stringify({
+      ...ice,
+      username: `${user.slice(0, user.lastIndexOf('.') + 1)}... (${user.length} characters)`,
+      credential: `(${ice.credential.length} characters)`,
+    }, null, 2);
     show('running', 'calling through TURN');
     const r = await relayCall(ice, {
       onEvent: (kind, e) => {

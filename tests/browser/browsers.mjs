@@ -2,7 +2,8 @@
 // and make demo: chromium through playwright-core, firefox-esr through
 // puppeteer-core over WebDriver BiDi (playwright-core needs its own
 // patched Firefox).  Never a downloaded browser build.  Both give a page
-// with goto, evaluate(fn, arg), waitForFunction, click and screenshot.
+// with goto, evaluate(fn, arg), click and screenshot, and waitFor(fn,
+// timeout_ms) for their two spellings of waitForFunction.
 
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
@@ -29,7 +30,9 @@ export async function launch(name) {
   if (name === 'chromium') {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const page = await browser.newPage();
-    return { name, page, close: () => browser.close() };
+    // playwright: waitForFunction(fn, arg, options)
+    const waitFor = (fn, timeout) => page.waitForFunction(fn, null, { timeout });
+    return { name, page, waitFor, close: () => browser.close() };
   }
   if (name === 'firefox') {
     const browser = await puppeteer.launch({
@@ -37,7 +40,9 @@ export async function launch(name) {
       acceptInsecureCerts: true, extraPrefsFirefox: FIREFOX_PREFS,
     });
     const page = await browser.newPage();
-    return { name, page, close: () => browser.close() };
+    // puppeteer: waitForFunction(fn, options, ...args)
+    const waitFor = (fn, timeout) => page.waitForFunction(fn, { timeout });
+    return { name, page, waitFor, close: () => browser.close() };
   }
   throw new Error(`unknown browser ${name}`);
 }
@@ -45,5 +50,5 @@ export async function launch(name) {
 // Opens the demo page at url and waits for call.js to be there.
 export async function openPage(b, url) {
   await b.page.goto(url);
-  await b.page.waitForFunction(() => typeof window.tpaRelayCall === 'function');
+  await b.waitFor(() => typeof window.tpaRelayCall === 'function', 30000);
 }

@@ -59,8 +59,7 @@ async function runPage(b, c) {
     document.getElementById('password').value = password;
   }, { user: c.ice.username, password: c.ice.credential });
   await page.click('#call');
-  await page.waitForFunction(() => ['ok', 'failed'].includes(document.getElementById('outcome').dataset.state),
-    { timeout: 30000 });
+  await b.waitFor(() => ['ok', 'failed'].includes(document.getElementById('outcome').dataset.state), 30000);
   const shown = await page.evaluate(() => ({
     outcome: document.getElementById('outcome').textContent,
     state: document.getElementById('outcome').dataset.state,

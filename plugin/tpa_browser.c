@@ -4,6 +4,7 @@
  */
 #include "tpa_browser.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -148,4 +149,29 @@ void tpa_auth_browser(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 	}
 	tpa_token_wipe(&tok);
 	OPENSSL_cleanse(&key, sizeof(key));
+}
+
+int tpa_browser_log_name(const char *username, char *out, size_t outlen)
+{
+	struct tpa_browser_username u;
+	char id[TPA_TOKEN_ID_LEN + 1];
+	size_t len;
+
+	if (username == NULL || out == NULL || outlen == 0)
+		return 0;
+	len = strnlen(username, TPA_BROWSER_USERNAME_BROWSER_LIMIT + 1);
+	switch (tpa_browser_username_parse(username, len, &u, NULL, 0)) {
+	case TPA_BROWSER_USERNAME_NOT_PROFILE:
+		return 0;
+	case TPA_BROWSER_USERNAME_OK:
+		tpa_token_id(u.token, u.token_len, id);
+		snprintf(out, outlen, "tpa1 token %s kid '%.*s'", id,
+			 TPA_KID_LOG_MAX, u.kid);
+		return 1;
+	default:
+		snprintf(out, outlen,
+			 "tpa browser username, malformed, %zu%s bytes", len,
+			 len > TPA_BROWSER_USERNAME_BROWSER_LIMIT ? "+" : "");
+		return 1;
+	}
 }

@@ -36,4 +36,14 @@ void tpa_auth_browser(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 		      size_t len, const char *username, const char *realm,
 		      uint64_t now, struct tpa_auth_outcome *out);
 
+/*
+ * What a log shows in place of username, which may carry a token: for a
+ * USERNAME of the profile's form, "tpa1 token ID kid 'KID'" (ID as in the
+ * plugin's own log lines, the kid cut at 64 characters) or "tpa browser
+ * username, malformed, N bytes", written into out (outlen bytes, NUL-
+ * terminated, cut to fit), and returns 1.  Any other username is not a
+ * secret: returns 0 and leaves out alone.  Never blocks; thread-safe.
+ */
+int tpa_browser_log_name(const char *username, char *out, size_t outlen);
+
 #endif /* TPA_BROWSER_H */

@@ -160,6 +160,14 @@ static void tpa_fini(void *state)
 	state_free(state);
 }
 
+/* Browser-profile usernames carry a token: coturn logs a token id. */
+static int tpa_log_username(void *state, const char *username, char *out,
+			    size_t outlen)
+{
+	(void)state;
+	return tpa_browser_log_name(username, out, outlen);
+}
+
 static const struct turn_auth_plugin tpa_table = {
 	.size = sizeof(struct turn_auth_plugin),
 	.abi_version = TURN_AUTH_PLUGIN_ABI_VERSION,
@@ -169,6 +177,7 @@ static const struct turn_auth_plugin tpa_table = {
 	.authorize = tpa_authorize,
 	.session_closed = NULL,
 	.fini = tpa_fini,
+	.log_username = tpa_log_username,
 };
 
 const struct turn_auth_plugin *turn_auth_plugin_entry(uint32_t host_abi)

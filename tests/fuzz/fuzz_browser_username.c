@@ -14,11 +14,14 @@
  * printable reason and a zeroed output; NOT_PROFILE and OK give "".  The
  * formatter succeeds exactly for a valid kid and 1..76 token bytes, within
  * the length limit, and its output parses back to the same kid and token.
+ * tpa_browser_log_name (what coturn logs for a USERNAME) answers for
+ * exactly the usernames of the profile's form, with printable text.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "tpa_browser.h"
 #include "tpa_browser_username.h"
 
 static int has_profile_form(const uint8_t *d, size_t n)
@@ -109,6 +112,28 @@ static void format_parts(const uint8_t *data, size_t size)
 		   memcmp(u.token, data + 1 + kl, tl) == 0);
 }
 
+/* What coturn logs in place of the USERNAME (up to its first NUL). */
+static void log_name(const uint8_t *data, size_t size)
+{
+	char user[600], out[TPA_BROWSER_USERNAME_WHY_LEN];
+	size_t n = size < sizeof(user) - 1 ? size : sizeof(user) - 1;
+	int r;
+
+	memcpy(user, data, n);
+	user[n] = '\0';
+	memset(out, 'x', sizeof(out));
+	r = tpa_browser_log_name(user, out, sizeof(out));
+	FUZZ_CHECK(r == has_profile_form((const uint8_t *)user, strlen(user)));
+	if (r == 0) {
+		FUZZ_CHECK(out[0] == 'x');
+		return;
+	}
+	FUZZ_CHECK(memchr(out, '\0', sizeof(out)) != NULL);
+	FUZZ_CHECK(strncmp(out, "tpa", 3) == 0);
+	for (const char *p = out; *p; p++)
+		FUZZ_CHECK(*p >= 0x20 && *p <= 0x7e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *copy = malloc(size ? size : 1); /* exact size, for ASan */
@@ -117,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	parse_whole(copy, size);
 	format_parts(copy, size);
+	log_name(copy, size);
 	free(copy);
 	return 0;
 }

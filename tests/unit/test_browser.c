@@ -520,6 +520,45 @@ static void test_pass_and_bad_form(void)
 	CHECK(strstr(out.reason, ": malformed STUN request: ") != NULL);
 }
 
+/* What coturn logs in place of a browser USERNAME: a token id. */
+static void test_log_name(void)
+{
+	char user[TPA_BROWSER_USERNAME_MAX + 1], out[128], want[128];
+	char kid100[101], id[TPA_TOKEN_ID_LEN + 1];
+	uint8_t tok[64];
+
+	fill(tok, sizeof(tok), 0x11);
+	tpa_token_id(tok, sizeof(tok), id);
+	if (tpa_browser_username_format("b256", tok, sizeof(tok), user,
+					sizeof(user)) < 0)
+		abort();
+	CHECK(tpa_browser_log_name(user, out, sizeof(out)) == 1);
+	snprintf(want, sizeof(want), "tpa1 token %s kid 'b256'", id);
+	CHECK_STR(out, want);
+	CHECK(strstr(out, strrchr(user, '.') + 1) == NULL);
+
+	memset(kid100, 'k', 100);
+	kid100[100] = '\0';
+	if (tpa_browser_username_format(kid100, tok, sizeof(tok), user,
+					sizeof(user)) < 0)
+		abort();
+	CHECK(tpa_browser_log_name(user, out, sizeof(out)) == 1);
+	snprintf(want, sizeof(want), "tpa1 token %s kid '%.64s'", id, kid100);
+	CHECK_STR(out, want);
+
+	CHECK(tpa_browser_log_name("tpa2.YQ.AAAAAAAAAAAAAAAAAAAA", out,
+				   sizeof(out)) == 1);
+	CHECK_STR(out, "tpa browser username, malformed, 28 bytes");
+	memset(out, 'x', sizeof(out));
+	CHECK(tpa_browser_log_name("alice", out, sizeof(out)) == 0);
+	CHECK(out[0] == 'x');
+	CHECK(tpa_browser_log_name("", out, sizeof(out)) == 0);
+	CHECK(tpa_browser_log_name(NULL, out, sizeof(out)) == 0);
+	/* cut to fit, still terminated */
+	CHECK(tpa_browser_log_name(user, out, 12) == 1);
+	CHECK_STR(out, "tpa1 token ");
+}
+
 int main(int argc, char **argv)
 {
 	char path[] = "/tmp/tpa_browser_keys_XXXXXX";
@@ -535,6 +574,7 @@ int main(int argc, char **argv)
 				     not_profile_case) >= 8);
 	test_format_sizes();
 	test_format_refuses();
+	test_log_name();
 	if (setup_keys(path) == 0) {
 		test_accept();
 		test_reject();

@@ -17,6 +17,7 @@ printf '{"keys": [%s, %s]}\n' "$(cat "$T/k1.jwk")" "$(cat "$T/k128.jwk")" \
 K1=$(jq -r .k "$T/k1.jwk")
 K128=$(jq -r .k "$T/k128.jwk")
 CREDS=()
+TOKENS=()
 
 # issue NAME ARGS...: turn-token issue into $T/NAME.json; sets USER, CRED
 # (the ice_server's) and TOKEN, KEY (the RFC 7635 members).
@@ -30,6 +31,7 @@ issue() {
 	TOKEN=$(jq -r .access_token "$T/$name.json")
 	KEY=$(jq -r .key "$T/$name.json")
 	CREDS+=("$CRED")
+	TOKENS+=("$TOKEN" "$USER" "${USER##*.}")
 }
 
 # b64url_to_std S: the same bytes in padded standard base64.
@@ -102,7 +104,7 @@ start_peer
 # it on to coturn's own users
 start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
 	--auth-plugin="$PLUGIN" --auth-plugin-config="$T/tpa.conf" \
-	--user=alice:alicepw --user=tpa2.YQ.AA:staticpw ||
+	--user=alice:alicepw --user=tpa2.YQ.AA:staticpw -V ||
 	{ not_ok "turnserver starts with coturn_tpa.so"; finish; }
 ok "turnserver starts with coturn_tpa.so"
 
@@ -159,8 +161,9 @@ tampered_user() {
 	[ "$c" = A ] && c=B || c=A
 	printf '%s' "${USER%.*}.${t:0:20}$c${t:21}"
 }
+TAMPERED=$(tampered_user)
 check "tampered token: 401" refused tampered "authentication failed" \
-	"$(tampered_user)" "$CRED"
+	"$TAMPERED" "$CRED"
 check "unknown profile version: 401, not coturn's static user of that name" \
 	refused version "browser-profile version 2 is not supported" \
 	tpa2.YQ.AA staticpw
@@ -197,5 +200,10 @@ check "past browser-max-session the allocation is gone (437) or refused (401)" \
 
 check "no key or credential (mac_key) in coturn's log" \
 	no_secret_in "$T/ts.log" "$K1" "$K128" "${CREDS[@]}"
+# coturn -V logs a USERNAME in many lines: the plugin names it instead
+check "no token or browser username in coturn's log (-V)" \
+	no_secret_in "$T/ts.log" "${TOKENS[@]}" "$TAMPERED" tpa1.azk.
+check "coturn's log names browser usernames by token id" \
+	grep -Eq "user <tpa1 token [0-9a-f]{16} kid 'k1'>" "$T/ts.log"
 
 finish

@@ -1,11 +1,17 @@
-# browser-stack.sh - sourced by demo-browser.sh and run.sh (after
-# tests/lib.sh): a key set, the patched coturn with the plugin on loopback
-# (UDP, TCP and TLS with a certificate made here), and the JavaScript
-# issuer serving the demo page and its token endpoint.
+# browser-stack.sh - sourced by demo-browser.sh and run.sh; brings
+# tests/lib.sh (servers on loopback, stopped at exit).  A key set, the
+# patched coturn with the plugin on loopback (UDP, TCP, and TLS with a
+# certificate made here), and the JavaScript issuer serving the demo page
+# and its token endpoint.
 #
 # start_browser_stack USER PASSWORD HTTP_PORT: HTTP_PORT 0 takes a free
 # one; sets PAGE (the page's URL), TS_PORT, TS_TLS_PORT, SERVER_NAME.
 # Everything started is stopped by tests/lib.sh's exit trap.
+
+TOP_BUILDDIR=${TOP_BUILDDIR:-$(pwd)}
+TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export TOP_BUILDDIR TOP_SRCDIR
+. "$TOP_SRCDIR/tests/lib.sh"
 
 SERVER_NAME=turn.example.net
 

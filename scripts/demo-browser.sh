@@ -6,11 +6,7 @@
 # password), and two peer connections call each other relay-only.  Prints
 # what the page shows; stops everything it started.
 set -u
-TOP_BUILDDIR=${TOP_BUILDDIR:-$(pwd)}
-TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-export TOP_BUILDDIR TOP_SRCDIR
-. "$TOP_SRCDIR/tests/lib.sh"
-. "$TOP_SRCDIR/scripts/browser-stack.sh"
+. "$(dirname "$0")/browser-stack.sh"
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 

@@ -5,11 +5,7 @@
 #   make run                  the page on http://127.0.0.1:8080/
 #   RUN_HTTP_PORT=9000 make run
 set -u
-TOP_BUILDDIR=${TOP_BUILDDIR:-$(pwd)}
-TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-export TOP_BUILDDIR TOP_SRCDIR
-. "$TOP_SRCDIR/tests/lib.sh"
-. "$TOP_SRCDIR/scripts/browser-stack.sh"
+. "$(dirname "$0")/browser-stack.sh"
 
 PW=$(head -c 9 /dev/urandom | base64 | tr -d '/+=')
 start_browser_stack demo "$PW" "${RUN_HTTP_PORT:-8080}" ||

@@ -33,6 +33,9 @@
 #define SN "turn.example.org"
 #define REALM "example.org"
 #define MAX_SESSION 7200
+#define WRONG_CREDENTIAL(mac_len)                                              \
+	"MESSAGE-INTEGRITY does not match the long-term key of the "           \
+	"token's " mac_len "-byte mac_key (wrong credential)"
 #define URL_CHARS                                                              \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -446,9 +449,7 @@ static void test_reject(void)
 		      "server name, or tampered token");
 	r = good_req();
 	r.password = "c2VjcmV0IHBhc3N3b3JkIQ==";
-	expect_reject(&r, T0,
-		      "MESSAGE-INTEGRITY does not match the long-term key of "
-		      "the token's 20-byte mac_key (wrong credential)");
+	expect_reject(&r, T0, WRONG_CREDENTIAL("20"));
 	/* the base64url spelling of the mac_key is not the credential */
 	r = good_req();
 	r.mac = mac32;
@@ -456,14 +457,10 @@ static void test_reject(void)
 	if (tpa_b64_encode(mac32, 32, cred32, sizeof(cred32), 1))
 		abort();
 	r.password = cred32;
-	expect_reject(&r, T0,
-		      "MESSAGE-INTEGRITY does not match the long-term key of "
-		      "the token's 32-byte mac_key (wrong credential)");
+	expect_reject(&r, T0, WRONG_CREDENTIAL("32"));
 	r = good_req();
 	r.mi_realm = "other.example.org";
-	expect_reject(&r, T0,
-		      "MESSAGE-INTEGRITY does not match the long-term key of "
-		      "the token's 20-byte mac_key (wrong credential)");
+	expect_reject(&r, T0, WRONG_CREDENTIAL("20"));
 	r = good_req();
 	r.kid = "stranger";
 	expect_reject(&r, T0, "unknown kid 'stranger'");

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { issue, loadKeySet, parseBrowserUsername, tokenId } from './tpa_token.mjs';
 
 const SESSION_SECONDS = 3600;
+const SESSIONS_MAX = 10000; // logins kept at once; the oldest go first
 const BODY_MAX = 4096;
 const PAGES = {
   '/': ['index.html', 'text/html; charset=utf-8'],
@@ -110,6 +111,10 @@ export function serve({ keysPath, issueOpts, users, port, webDir }) {
         return;
       }
       const id = randomBytes(32).toString('hex');
+      for (const [old, sess] of sessions) {
+        if (sess.until < Date.now() || sessions.size >= SESSIONS_MAX) sessions.delete(old);
+        else break; // in login order: the rest are younger
+      }
       sessions.set(id, { user: body.user, until: Date.now() + SESSION_SECONDS * 1000 });
       log(`login ${body.user}`);
       sendJson(res, 200, { user: body.user }, {

@@ -54,7 +54,7 @@ CC=${CC:-clang}
 runs_cap=${FUZZ_RUNS:-100000000}
 max_len=${FUZZ_MAX_LEN:-8192}
 harnesses=${FUZZ_HARNESSES:-"fuzz_token fuzz_keyset fuzz_stun fuzz_b64 fuzz_config fuzz_auth
-fuzz_browser_username"}
+fuzz_browser_username fuzz_browser"}
 
 default_lib_srcs="lib/tpa_b64.c lib/tpa_token.c lib/tpa_keyset.c
 lib/tpa_jwk.c lib/tpa_stun.c plugin/tpa_config.c plugin/tpa_keystore.c

@@ -20,6 +20,10 @@ const CHROMIUM_ARGS = [
   '--disable-sync', '--ignore-certificate-errors',
 ];
 
+// How long a browser may take to start: Firefox took 12 to 24 s on a
+// 2-core machine shared with other builds; the libraries' default is 30 s.
+const LAUNCH_MS = 90000;
+
 // Firefox: ICE may use loopback addresses, and shows them as they are.
 const FIREFOX_PREFS = {
   'media.peerconnection.ice.loopback': true,
@@ -28,7 +32,9 @@ const FIREFOX_PREFS = {
 
 export async function launch(name) {
   if (name === 'chromium') {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: LAUNCH_MS,
+    });
     const page = await browser.newPage();
     // playwright: waitForFunction(fn, arg, options)
     const waitFor = (fn, timeout) => page.waitForFunction(fn, null, { timeout });
@@ -37,7 +43,7 @@ export async function launch(name) {
   if (name === 'firefox') {
     const browser = await puppeteer.launch({
       browser: 'firefox', executablePath: FIREFOX, headless: true,
-      acceptInsecureCerts: true, extraPrefsFirefox: FIREFOX_PREFS,
+      acceptInsecureCerts: true, extraPrefsFirefox: FIREFOX_PREFS, timeout: LAUNCH_MS,
     });
     const page = await browser.newPage();
     // puppeteer: waitForFunction(fn, options, ...args)

@@ -86,6 +86,21 @@ check "issue: an empty URL between commas is refused" \
 	refused_url "turn:a,,turn:b" '"" is not a turn: or turns: URL'
 check "issue: a URL with a space is refused" \
 	refused_url "turn:a b" "has a space"
+inspects_username() {
+	"$TURN_TOKEN" inspect --keys "$T/keys.json" --server-name "$SERVER_NAME" \
+		--json "$USER" >"$T/inspect-user.json" &&
+		jq -e '.valid and .kid == "k1" and .mac_key_len == 20' \
+			"$T/inspect-user.json" >/dev/null
+}
+check "inspect: a browser username opens with the key it names" inspects_username
+inspect_refuses() {
+	"$TURN_TOKEN" inspect --keys "$T/keys.json" --server-name "$SERVER_NAME" \
+		tpa1.YQ >"$T/inspect-bad.out"
+	[ $? -eq 1 ] && grep -qF "INVALID: browser username: no '.' between the kid and the token" \
+		"$T/inspect-bad.out"
+}
+check "inspect: a malformed browser username is invalid, with the reason" \
+	inspect_refuses
 issue long --kid "$KID128" --mac-alg HMAC-SHA256
 check "issue: a 128-byte kid and a 32-byte mac_key give a 279-byte username" \
 	test "${#USER}" -eq 279

@@ -8,7 +8,8 @@
  * control bytes replaced), or, with bit 0 set, "" for the REALM.
  *   bits 4-5  now: 1800000000 (the seeds' time), 0, 1800003605,
  *             UINT64_MAX
- * The key store holds k16 (A128GCM) and k32 (A256GCM) with the fuzz keys.
+ * The key store is fuzz_keystore.h's (k16, k32, an expired and a
+ * not-yet-valid key).
  * Seeds come from tests/fuzz/gen_browser_seeds.mjs (the JavaScript issuer).
  *
  * Checked: PASS exactly for a USERNAME not of the profile's form; ACCEPT
@@ -24,37 +25,19 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
+#include "fuzz_keystore.h"
 #include "tpa_browser.h"
 #include "tpa_browser_username.h"
 #include "tpa_stun.h"
 
 #define MAX_SESSION 3600
 
-static const char keyset_json[] =
-	"{\"keys\":["
-	"{\"kty\":\"oct\",\"kid\":\"k16\",\"alg\":\"A128GCM\","
-	"\"k\":\"AAECAwQFBgcICQoLDA0ODw\"},"
-	"{\"kty\":\"oct\",\"kid\":\"k32\",\"alg\":\"A256GCM\","
-	"\"k\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"}]}";
-
 static struct tpa_keystore *keys;
 static struct tpa_config cfg;
 
 static void setup(void)
 {
-	char path[64], err[TPA_KEYSET_ERR_LEN];
-	int fd = memfd_create("fuzz_browser_keys", 0);
-
-	FUZZ_CHECK(fd >= 0);
-	FUZZ_CHECK(write(fd, keyset_json, sizeof(keyset_json) - 1) ==
-		   (ssize_t)(sizeof(keyset_json) - 1));
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	keys = tpa_keystore_open(path, 3600000, NULL, NULL, err, sizeof(err));
-	FUZZ_CHECK(keys != NULL);
-	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.key_set, sizeof(cfg.key_set), "%s", path);
-	cfg.clock_skew = 5;
-	cfg.reload_check_ms = 3600000;
+	keys = fuzz_keystore_open(&cfg);
 	cfg.browser_max_session = MAX_SESSION;
 }
 

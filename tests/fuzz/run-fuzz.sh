@@ -94,7 +94,7 @@ fi
 # of their contents, so edits within the same second are seen too).
 # shellcheck disable=SC2086
 sum=$( (cd "$top" && cat $lib_srcs lib/*.h plugin/*.h) |
-	cat - "$here"/fuzz_*.c "$here/fuzz_common.h" |
+	cat - "$here"/fuzz_*.c "$here"/fuzz_*.h |
 	cksum)
 sum="$sum $CC $cflags $san $cppflags $libs"
 if [ "$(cat "$build/obj/stamp" 2>/dev/null)" != "$sum" ]; then

@@ -101,8 +101,10 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c,
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			     "only GET and HEAD\n");
-	if (*upload_data_size != 0) /* a body with GET: not read */
-		return MHD_NO;
+	if (*upload_data_size != 0) { /* a body with GET: dropped */
+		*upload_data_size = 0;
+		return MHD_NO; /* closes the connection */
+	}
 	if (strcmp(url, PATH) != 0)
 		return reply(c, MHD_HTTP_NOT_FOUND,
 			     "the metrics are at " PATH "\n");

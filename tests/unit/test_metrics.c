@@ -38,15 +38,20 @@ static long long sample(const char *text, const char *name)
 	return p ? atoll(p + n) : -1;
 }
 
+/* The whole exposition in a new buffer; figures may grow between the two
+ * renders while threads count, so it renders again until it fits. */
 static char *render_new(const struct tpa_metrics *m)
 {
-	size_t n = tpa_metrics_render(m, NULL, 0);
-	char *buf = malloc(n + 1);
+	for (;;) {
+		size_t cap = tpa_metrics_render(m, NULL, 0) + 64;
+		char *buf = malloc(cap);
 
-	if (!buf)
-		abort();
-	CHECK(tpa_metrics_render(m, buf, n + 1) == n);
-	return buf;
+		if (!buf)
+			abort();
+		if (tpa_metrics_render(m, buf, cap) < cap)
+			return buf;
+		free(buf);
+	}
 }
 
 /* A fresh set renders exactly this. */

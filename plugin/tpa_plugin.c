@@ -89,7 +89,9 @@ static int metrics_start(struct tpa_state *st, char *err, size_t errlen)
 }
 
 /* Counts what authorize decided (o: the decision, v: the verdict given)
- * and remembers a session it accepted. */
+ * and remembers a session it accepted.  A later check that refuses (Redis:
+ * replay, revoked, limit, unavailable) sets o's verdict and refusal before
+ * the verdict is given, and is counted here with the rest. */
 static void count_decision(struct tpa_state *st,
 			   const struct turn_auth_request *r,
 			   const struct tpa_auth_outcome *o,

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tpa_b64.h"
 #include "tpa_metrics.h"
 #include "tpa_sessions.h"
 #include "tpa_stun.h"
@@ -37,13 +38,7 @@
 #define ROUNDS 20
 #define LIVE_SESSIONS 100000 /* in the registry while it is measured */
 
-static const uint8_t as_rs_key[32] = {
-	1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, 15, 16,
-	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
-
-static const char keyset_json[] =
-	"{\"keys\":[{\"kty\":\"oct\",\"kid\":\"bench\",\"alg\":\"A256GCM\","
-	"\"k\":\"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA\"}]}";
+static uint8_t as_rs_key[32]; /* made up by key_set() */
 
 struct variant {
 	const char *name;
@@ -93,6 +88,21 @@ static void memfile(const char *text, char *path, size_t cap)
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		die("memfd");
 	snprintf(path, cap, "/proc/self/fd/%d", fd);
+}
+
+/* A key set of one A256GCM key, kid "bench", into json (cap bytes). */
+static void key_set(char *json, size_t cap)
+{
+	char k[64];
+
+	for (size_t i = 0; i < sizeof(as_rs_key); i++)
+		as_rs_key[i] = (uint8_t)(0x30 + 7 * i);
+	if (tpa_b64_encode(as_rs_key, sizeof(as_rs_key), k, sizeof(k), 1))
+		die("base64");
+	snprintf(json, cap,
+		 "{\"keys\": [{\"kty\": \"oct\", \"kid\": \"bench\", "
+		 "\"alg\": \"A256GCM\", \"k\": \"%s\"}]}",
+		 k);
 }
 
 /* A loopback port nothing listens on now (the kernel's pick). */
@@ -203,7 +213,7 @@ int main(int argc, char **argv)
 		.end_session = host_end_session,
 	};
 	long n = argc > 2 ? strtol(argv[2], NULL, 10) : 200000;
-	char keys[64], conf[2][256], path[2][64], err[512];
+	char json[256], keys[64], conf[2][256], path[2][64], err[512];
 	struct variant v[2] = {{"metrics off", NULL, {0}},
 			       {"metrics on", NULL, {0}}};
 	struct sockaddr_in client = {.sin_family = AF_INET};
@@ -223,7 +233,8 @@ int main(int argc, char **argv)
 	*(void **)&entry = dlsym(so, TURN_AUTH_PLUGIN_ENTRY_SYMBOL);
 	if (!entry || !(p = entry(TURN_AUTH_PLUGIN_ABI_VERSION)))
 		die("no plugin entry");
-	memfile(keyset_json, keys, sizeof(keys));
+	key_set(json, sizeof(json));
+	memfile(json, keys, sizeof(keys));
 	snprintf(conf[0], sizeof(conf[0]), "key-set = %s\nlog-level = error\n",
 		 keys);
 	snprintf(conf[1], sizeof(conf[1]),

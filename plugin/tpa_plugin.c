@@ -16,17 +16,13 @@
 #include "tpa_auth.h"
 #include "tpa_config.h"
 #include "tpa_keystore.h"
-#include "tpa_metrics.h"
-#include "tpa_metrics_http.h"
-#include "tpa_sessions.h"
+#include "tpa_observe.h"
 
 struct tpa_state {
 	const struct turn_auth_host *host;
 	struct tpa_config cfg;
 	struct tpa_keystore *keys;
-	struct tpa_sessions *sessions;	   /* the live sessions we accepted */
-	struct tpa_metrics *metrics;	   /* NULL: metrics off */
-	struct tpa_metrics_http *exporter; /* NULL: metrics off */
+	struct tpa_observe obs; /* metrics, live sessions */
 };
 
 static void plog(const struct tpa_state *st, enum tpa_log_level level,
@@ -60,68 +56,11 @@ static void exporter_log(void *ctx, const char *msg)
 	plog(ctx, TPA_LOG_WARNING, "metrics: %s", msg);
 }
 
-static long sessions_gauge(const void *sessions)
-{
-	return tpa_sessions_count(sessions);
-}
-
-/* The session registry, and the metrics and their exporter when the
- * config sets metrics-listen. */
-static int metrics_start(struct tpa_state *st, char *err, size_t errlen)
-{
-	st->sessions = tpa_sessions_new(TPA_SESSIONS_MAX_DEFAULT);
-	if (st->sessions && st->cfg.metrics_listen.text[0])
-		st->metrics = tpa_metrics_new(sessions_gauge, st->sessions);
-	if (!st->sessions || (st->cfg.metrics_listen.text[0] && !st->metrics)) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (!st->metrics)
-		return 0;
-	st->exporter =
-		tpa_metrics_http_start(&st->cfg.metrics_listen, st->metrics,
-				       exporter_log, st, err, errlen);
-	if (!st->exporter)
-		return -1;
-	plog(st, TPA_LOG_INFO, "metrics on http://%s/metrics",
-	     st->cfg.metrics_listen.text);
-	return 0;
-}
-
-/* Counts what authorize decided (o: the decision, v: the verdict given)
- * and remembers a session it accepted.  A later check that refuses (Redis:
- * replay, revoked, limit, unavailable) sets o's verdict and refusal before
- * the verdict is given, and is counted here with the rest. */
-static void count_decision(struct tpa_state *st,
-			   const struct turn_auth_request *r,
-			   const struct tpa_auth_outcome *o,
-			   enum turn_auth_verdict v, uint64_t started,
-			   uint64_t now)
-{
-	switch (v) {
-	case TURN_AUTH_PASS:
-		tpa_metrics_passed(st->metrics);
-		break;
-	case TURN_AUTH_ACCEPT:
-		tpa_sessions_note(st->sessions, r->session_id, o->expiry, now);
-		tpa_metrics_accepted(st->metrics, started);
-		break;
-	default:
-		tpa_metrics_refused(st->metrics,
-				    o->verdict == TPA_ACCEPT
-					    ? TPA_REFUSAL_INTERNAL
-					    : o->refusal,
-				    started);
-	}
-}
-
 static void state_free(struct tpa_state *st)
 {
 	if (!st)
 		return;
-	tpa_metrics_http_stop(st->exporter); /* first: it reads the rest */
-	tpa_metrics_free(st->metrics);
-	tpa_sessions_free(st->sessions);
+	tpa_observe_stop(&st->obs);
 	tpa_keystore_close(st->keys);
 	free(st);
 }
@@ -146,8 +85,12 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 	}
 	st->keys = tpa_keystore_open(st->cfg.key_set, st->cfg.reload_check_ms,
 				     keystore_log, st, err, errlen);
-	if (!st->keys || metrics_start(st, err, errlen) != 0)
+	if (!st->keys || tpa_observe_start(&st->obs, &st->cfg.metrics_listen,
+					   exporter_log, st, err, errlen) != 0)
 		goto fail;
+	if (st->obs.exporter)
+		plog(st, TPA_LOG_INFO, "metrics on http://%s/metrics",
+		     st->cfg.metrics_listen.text);
 	plog(st, TPA_LOG_INFO,
 	     "ready: %zu keys from %s, server name '%s', clock skew %u s, "
 	     "legacy coturn keying %s",
@@ -193,7 +136,7 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 	struct tpa_state *st = state;
 	struct tpa_auth_ctx ctx = {&st->cfg, st->keys, st->host->server_name};
 	struct tpa_auth_outcome o;
-	uint64_t started = tpa_metrics_start(st->metrics);
+	uint64_t started = tpa_metrics_start(st->obs.metrics);
 	uint64_t now = (uint64_t)time(NULL);
 	enum turn_auth_verdict v;
 
@@ -214,7 +157,7 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 		snprintf(res->reason, sizeof(res->reason), "%s", o.reason);
 		v = TURN_AUTH_ERROR;
 	}
-	count_decision(st, r, &o, v, started, now);
+	tpa_observe_decision(&st->obs, r->session_id, &o, v, started, now);
 	OPENSSL_cleanse(&o, sizeof(o));
 	return v;
 }
@@ -223,8 +166,7 @@ static void tpa_session_closed(void *state, uint64_t session_id)
 {
 	struct tpa_state *st = state;
 
-	/* ids we never accepted (mobility) are not ours to count */
-	tpa_sessions_forget(st->sessions, session_id);
+	tpa_observe_session_closed(&st->obs, session_id);
 }
 
 static void tpa_fini(void *state)

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static long sessions_gauge(const void *sessions)
+static long live_gauge(const void *live)
 {
-	return tpa_sessions_count(sessions);
+	return tpa_live_count(live);
 }
 
 int tpa_observe_start(struct tpa_observe *ob,
@@ -17,10 +17,10 @@ int tpa_observe_start(struct tpa_observe *ob,
 		      size_t errlen)
 {
 	memset(ob, 0, sizeof(*ob));
-	ob->sessions = tpa_sessions_new(TPA_SESSIONS_MAX_DEFAULT);
-	if (ob->sessions && listen->text[0])
-		ob->metrics = tpa_metrics_new(sessions_gauge, ob->sessions);
-	if (!ob->sessions || (listen->text[0] && !ob->metrics)) {
+	ob->live = tpa_live_new(TPA_LIVE_MAX_DEFAULT);
+	if (ob->live && listen->text[0])
+		ob->metrics = tpa_metrics_new(live_gauge, ob->live);
+	if (!ob->live || (listen->text[0] && !ob->metrics)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -35,7 +35,7 @@ void tpa_observe_stop(struct tpa_observe *ob)
 {
 	tpa_metrics_http_stop(ob->exporter); /* first: it reads the rest */
 	tpa_metrics_free(ob->metrics);
-	tpa_sessions_free(ob->sessions);
+	tpa_live_free(ob->live);
 	memset(ob, 0, sizeof(*ob));
 }
 
@@ -49,7 +49,7 @@ void tpa_observe_decision(struct tpa_observe *ob, uint64_t session_id,
 		tpa_metrics_passed(ob->metrics);
 		break;
 	case TURN_AUTH_ACCEPT:
-		tpa_sessions_note(ob->sessions, session_id, o->expiry, now);
+		tpa_live_note(ob->live, session_id, o->expiry, now);
 		tpa_metrics_accepted(ob->metrics, started);
 		break;
 	default:
@@ -61,5 +61,5 @@ void tpa_observe_decision(struct tpa_observe *ob, uint64_t session_id,
 
 void tpa_observe_session_closed(struct tpa_observe *ob, uint64_t session_id)
 {
-	tpa_sessions_forget(ob->sessions, session_id);
+	tpa_live_forget(ob->live, session_id);
 }

@@ -15,10 +15,10 @@
 #include "tpa_auth.h"
 #include "tpa_metrics.h"
 #include "tpa_metrics_http.h"
-#include "tpa_sessions.h"
+#include "tpa_live.h"
 
 struct tpa_observe {
-	struct tpa_sessions *sessions;	   /* the live sessions we accepted */
+	struct tpa_live *live;		   /* the live sessions we accepted */
 	struct tpa_metrics *metrics;	   /* NULL: metrics off */
 	struct tpa_metrics_http *exporter; /* NULL: metrics off */
 };

@@ -29,7 +29,7 @@
 
 #include "tpa_b64.h"
 #include "tpa_metrics.h"
-#include "tpa_sessions.h"
+#include "tpa_live.h"
 #include "tpa_stun.h"
 #include "tpa_token.h"
 #include "turn_auth_plugin.h"
@@ -169,22 +169,21 @@ static double hooks_ns(long n)
  * live sessions in it. */
 static double registry_ns(long n)
 {
-	struct tpa_sessions *s = tpa_sessions_new(TPA_SESSIONS_MAX_DEFAULT);
+	struct tpa_live *s = tpa_live_new(TPA_LIVE_MAX_DEFAULT);
 	uint64_t now = (uint64_t)time(NULL);
 	double t0;
 
 	if (!s)
 		die("out of memory");
 	for (uint64_t id = 0; id < LIVE_SESSIONS; id++)
-		tpa_sessions_note(s, id, now + 600, now);
+		tpa_live_note(s, id, now + 600, now);
 	t0 = now_ns();
 	for (long i = 0; i < n; i++) {
-		tpa_sessions_note(s, LIVE_SESSIONS + (uint64_t)i, now + 600,
-				  now);
-		tpa_sessions_forget(s, LIVE_SESSIONS + (uint64_t)i);
+		tpa_live_note(s, LIVE_SESSIONS + (uint64_t)i, now + 600, now);
+		tpa_live_forget(s, LIVE_SESSIONS + (uint64_t)i);
 	}
 	t0 = (now_ns() - t0) / (double)n;
-	tpa_sessions_free(s);
+	tpa_live_free(s);
 	return t0;
 }
 

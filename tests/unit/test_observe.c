@@ -83,7 +83,7 @@ static void test_verdicts(void)
 	tpa_observe_session_closed(&ob, 1);
 	CHECK(sample(&ob, "coturn_tpa_sessions") == 1);
 	tpa_observe_stop(&ob);
-	CHECK(ob.metrics == NULL && ob.exporter == NULL && ob.sessions == NULL);
+	CHECK(ob.metrics == NULL && ob.exporter == NULL && ob.live == NULL);
 }
 
 /* Without metrics-listen: no metrics, no exporter, the registry works. */
@@ -95,12 +95,12 @@ static void test_off(void)
 
 	memset(&none, 0, sizeof(none));
 	CHECK(tpa_observe_start(&ob, &none, NULL, NULL, err, sizeof(err)) == 0);
-	CHECK(ob.metrics == NULL && ob.exporter == NULL && ob.sessions);
+	CHECK(ob.metrics == NULL && ob.exporter == NULL && ob.live);
 	decide(&ob, 7, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
 	decide(&ob, 8, TPA_REJECT, TPA_REFUSAL_REPLAY, TURN_AUTH_REJECT);
-	CHECK(tpa_sessions_count(ob.sessions) == 1);
+	CHECK(tpa_live_count(ob.live) == 1);
 	tpa_observe_session_closed(&ob, 7);
-	CHECK(tpa_sessions_count(ob.sessions) == 0);
+	CHECK(tpa_live_count(ob.live) == 0);
 	tpa_observe_stop(&ob);
 }
 

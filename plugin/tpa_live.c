@@ -1,7 +1,7 @@
 /*
- * tpa_sessions.c - a sharded hash set of session ids with expiries.
+ * tpa_live.c - a sharded hash set of session ids with expiries.
  */
-#include "tpa_sessions.h"
+#include "tpa_live.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,7 +25,7 @@ struct shard {
 	uint64_t next_sweep;   /* Unix seconds; 0: at the next note */
 };
 
-struct tpa_sessions {
+struct tpa_live {
 	struct shard shard[NSHARDS];
 	atomic_long count; /* entries in all shards */
 	size_t max;
@@ -41,7 +41,7 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static struct shard *shard_of(struct tpa_sessions *s, uint64_t h)
+static struct shard *shard_of(struct tpa_live *s, uint64_t h)
 {
 	return &s->shard[h & (NSHARDS - 1)];
 }
@@ -51,9 +51,9 @@ static struct entry **chain_of(struct shard *sh, uint64_t h)
 	return &sh->bucket[(h / NSHARDS) & (sh->nbuckets - 1)];
 }
 
-struct tpa_sessions *tpa_sessions_new(size_t max)
+struct tpa_live *tpa_live_new(size_t max)
 {
-	struct tpa_sessions *s;
+	struct tpa_live *s;
 	size_t i;
 
 	if (max == 0 || (s = calloc(1, sizeof(*s))) == NULL)
@@ -82,7 +82,7 @@ struct tpa_sessions *tpa_sessions_new(size_t max)
 	return s;
 }
 
-void tpa_sessions_free(struct tpa_sessions *s)
+void tpa_live_free(struct tpa_live *s)
 {
 	if (!s)
 		return;
@@ -131,8 +131,7 @@ static void grow(struct shard *sh)
 
 /* Removes the shard's entries past expiry + grace; returns how many.
  * Lock held. */
-static size_t sweep_shard(struct tpa_sessions *s, struct shard *sh,
-			  uint64_t now)
+static size_t sweep_shard(struct tpa_live *s, struct shard *sh, uint64_t now)
 {
 	size_t gone = 0;
 
@@ -143,7 +142,7 @@ static size_t sweep_shard(struct tpa_sessions *s, struct shard *sh,
 			struct entry *e = *p;
 
 			if (e->expiry < now &&
-			    now - e->expiry > TPA_SESSIONS_GRACE) {
+			    now - e->expiry > TPA_LIVE_GRACE) {
 				*p = e->next;
 				free(e);
 				gone++;
@@ -166,8 +165,8 @@ static struct entry *find(struct entry *e, uint64_t id)
 	return e;
 }
 
-int tpa_sessions_note(struct tpa_sessions *s, uint64_t id, uint64_t expiry,
-		      uint64_t now)
+int tpa_live_note(struct tpa_live *s, uint64_t id, uint64_t expiry,
+		  uint64_t now)
 {
 	uint64_t h = mix(id);
 	struct shard *sh = shard_of(s, h);
@@ -201,7 +200,7 @@ int tpa_sessions_note(struct tpa_sessions *s, uint64_t id, uint64_t expiry,
 	return rc;
 }
 
-int tpa_sessions_forget(struct tpa_sessions *s, uint64_t id)
+int tpa_live_forget(struct tpa_live *s, uint64_t id)
 {
 	uint64_t h = mix(id);
 	struct shard *sh = shard_of(s, h);
@@ -225,7 +224,7 @@ int tpa_sessions_forget(struct tpa_sessions *s, uint64_t id)
 	return 1;
 }
 
-size_t tpa_sessions_sweep(struct tpa_sessions *s, uint64_t now)
+size_t tpa_live_sweep(struct tpa_live *s, uint64_t now)
 {
 	size_t gone = 0;
 
@@ -237,7 +236,7 @@ size_t tpa_sessions_sweep(struct tpa_sessions *s, uint64_t now)
 	return gone;
 }
 
-long tpa_sessions_count(const struct tpa_sessions *s)
+long tpa_live_count(const struct tpa_live *s)
 {
 	return atomic_load_explicit((atomic_long *)&s->count,
 				    memory_order_relaxed);

@@ -11,6 +11,7 @@
 
 #include "tpa_config.h"
 #include "tpa_keystore.h"
+#include "tpa_refusal.h"
 #include "tpa_token.h"
 
 enum tpa_verdict { TPA_PASS = 0, TPA_ACCEPT, TPA_REJECT, TPA_ERROR };
@@ -33,6 +34,7 @@ struct tpa_auth_outcome {
 	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
 	int browser; /* ACCEPT: browser profile (long-term key), not RFC 7635 */
 	char reason[TPA_REASON_LEN]; /* REJECT / ERROR: why; safe to log */
+	enum tpa_refusal refusal;    /* REJECT / ERROR: why, as a class */
 };
 
 /*
@@ -53,11 +55,12 @@ void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 /* ---- shared by the profiles (tpa_auth.c, tpa_browser.c) ---------------- */
 
 /*
- * REJECT with "token ID: " and the printf-style reason (cut to fit) in
- * out->reason; ID is out->token_id, or "-" when it is empty.
+ * REJECT for why (the class), with "token ID: " and the printf-style
+ * reason (cut to fit) in out->reason; ID is out->token_id, or "-" when it
+ * is empty.
  */
-void tpa_auth_reject(struct tpa_auth_outcome *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void tpa_auth_reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * Every check of a token but the proof of possession: the key named kid

@@ -34,8 +34,9 @@ static int same_username(const struct tpa_stun_view *v, const char *username,
 	if (tpa_stun_get_attr(v, TPA_STUN_ATTR_USERNAME, &at) != 0 ||
 	    at.len != strlen(username) ||
 	    memcmp(at.value, username, at.len) != 0) {
-		tpa_auth_reject(out, "the request's USERNAME is not the one "
-				     "the server passed");
+		tpa_auth_reject(out, TPA_REFUSAL_BAD_REQUEST,
+				"the request's USERNAME is not the one "
+				"the server passed");
 		return -1;
 	}
 	return 0;
@@ -55,14 +56,15 @@ static int check_long_term_integrity(const struct tpa_stun_view *v,
 	if (tpa_b64_encode(tok->mac_key, tok->mac_key_len, credential,
 			   sizeof(credential), 0) != 0 ||
 	    tpa_stun_long_term_key(username, realm, credential, key) != 0) {
-		tpa_auth_reject(out, "cannot derive the long-term key");
+		tpa_auth_reject(out, TPA_REFUSAL_INTERNAL,
+				"cannot derive the long-term key");
 		out->verdict = TPA_ERROR;
 		goto out;
 	}
 	mi = tpa_stun_verify_integrity(v, key, sizeof(key));
 	if (mi == TPA_STUN_ERR_INTEGRITY) {
 		tpa_auth_reject(
-			out,
+			out, TPA_REFUSAL_BAD_INTEGRITY,
 			"MESSAGE-INTEGRITY does not match the long-term "
 			"key of the token's %zu-byte mac_key (wrong "
 			"credential)",
@@ -70,8 +72,8 @@ static int check_long_term_integrity(const struct tpa_stun_view *v,
 		goto out;
 	}
 	if (mi != 0) {
-		tpa_auth_reject(out, "MESSAGE-INTEGRITY: %s",
-				tpa_stun_strerror(mi));
+		tpa_auth_reject(out, TPA_REFUSAL_BAD_INTEGRITY,
+				"MESSAGE-INTEGRITY: %s", tpa_stun_strerror(mi));
 		goto out;
 	}
 	memcpy(out->key, key, sizeof(key));
@@ -118,7 +120,8 @@ void tpa_auth_browser(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 		out->verdict = TPA_PASS;
 		return;
 	case TPA_BROWSER_USERNAME_BAD:
-		tpa_auth_reject(out, "browser USERNAME: %s", why);
+		tpa_auth_reject(out, TPA_REFUSAL_BAD_REQUEST,
+				"browser USERNAME: %s", why);
 		return;
 	case TPA_BROWSER_USERNAME_OK:
 		break;
@@ -126,13 +129,15 @@ void tpa_auth_browser(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 	tpa_token_id(u.token, u.token_len, out->token_id);
 	rc = tpa_stun_parse(&v, msg, len);
 	if (rc != 0) {
-		tpa_auth_reject(out, "malformed STUN request: %s",
+		tpa_auth_reject(out, TPA_REFUSAL_BAD_REQUEST,
+				"malformed STUN request: %s",
 				tpa_stun_strerror(rc));
 		return;
 	}
 	if (tpa_stun_get_attr(&v, TPA_STUN_ATTR_ACCESS_TOKEN, &at) !=
 	    TPA_STUN_ERR_NO_ATTR) {
-		tpa_auth_reject(out, "ACCESS-TOKEN with a browser USERNAME");
+		tpa_auth_reject(out, TPA_REFUSAL_BAD_REQUEST,
+				"ACCESS-TOKEN with a browser USERNAME");
 		return;
 	}
 	if (same_username(&v, username, out) != 0)

@@ -37,6 +37,8 @@ static int parse_log_level(const char *value, struct tpa_config *cfg, char *why,
 			   size_t whylen);
 static int parse_browser_session(const char *value, struct tpa_config *cfg,
 				 char *why, size_t whylen);
+static int parse_metrics_listen(const char *value, struct tpa_config *cfg,
+				char *why, size_t whylen);
 
 static const struct setting settings[] = {
 	{"key-set", parse_key_set, 1},
@@ -45,6 +47,7 @@ static const struct setting settings[] = {
 	{"key-set-check-ms", parse_reload, 0},
 	{"log-level", parse_log_level, 0},
 	{"browser-max-session", parse_browser_session, 0},
+	{"metrics-listen", parse_metrics_listen, 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -156,6 +159,12 @@ static int parse_browser_session(const char *value, struct tpa_config *cfg,
 		return -1;
 	}
 	return 0;
+}
+
+static int parse_metrics_listen(const char *value, struct tpa_config *cfg,
+				char *why, size_t whylen)
+{
+	return tpa_loopback_parse(value, &cfg->metrics_listen, why, whylen);
 }
 
 static char *trim(char *s)

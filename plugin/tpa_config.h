@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tpa_loopback.h"
+
 #define TPA_CONFIG_PATH_MAX 1024
 #define TPA_CONFIG_ERR_LEN 512
 
@@ -29,6 +31,7 @@ struct tpa_config {
 	uint32_t reload_check_ms;	   /* how often to stat the key set */
 	enum tpa_log_level log_level;	   /* least important level logged */
 	uint32_t browser_max_session; /* seconds a browser session may last */
+	struct tpa_loopback_addr metrics_listen; /* text "": metrics off */
 };
 
 /*

@@ -6,8 +6,8 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libssl-dev libjansson-dev libhiredis-dev libevent-dev libsqlite3-dev
       redis-server coturn openssl iproute2 procps jq
-      clang libclang-rt-14-dev
-      chromium firefox-esr curl"
+      clang libclang-rt-14-dev libmicrohttpd-dev prometheus curl
+      chromium firefox-esr"
 
 missing=""
 for p in $PKGS; do

@@ -29,6 +29,11 @@
 #define RTO_INITIAL_MS 500
 #define UDP_MAX_SENDS 5
 
+_Static_assert(TPA_TURN_RX_MAX >= TPA_STUN_HDR_LEN + 0xFFFC,
+	       "rx holds the largest STUN message");
+_Static_assert(TPA_TURN_RX_MAX >= 4 + 0x10000,
+	       "rx holds the largest ChannelData frame, padded");
+
 /* What a request carries besides authentication. */
 struct req {
 	uint16_t method;
@@ -180,6 +185,11 @@ struct tpa_turn_client *tpa_turn_connect(const char *host, uint16_t port,
 
 	if (c == NULL)
 		return NULL;
+	c->rx = malloc(TPA_TURN_RX_MAX);
+	if (c->rx == NULL) {
+		free(c);
+		return NULL;
+	}
 	c->fd = -1;
 	c->transport = transport;
 	c->flags = flags;
@@ -335,6 +345,8 @@ void tpa_turn_free(struct tpa_turn_client *c)
 	SSL_CTX_free(c->ssl_ctx);
 	if (c->fd >= 0)
 		close(c->fd);
+	OPENSSL_cleanse(c->rx, TPA_TURN_RX_MAX);
+	free(c->rx);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -530,11 +542,14 @@ static int read_some(struct tpa_turn_client *c, uint8_t *p, size_t n,
 
 /*
  * Size of the frame whose 4-byte header is in c->rx: 0 and *total, or -1
- * if the stream is not TURN (it cannot be resynchronised).
+ * if the stream is not TURN (it cannot be resynchronised) or the frame
+ * would not fit in c->rx (it always fits: the length field is 16 bits).
  */
 static int frame_total(struct tpa_turn_client *c, size_t *total)
 {
 	size_t len = ((size_t)c->rx[2] << 8) | c->rx[3];
+
+	*total = 0;
 
 	if ((c->rx[0] & 0xC0) == 0x00) {
 		if (len % 4 != 0)
@@ -548,6 +563,10 @@ static int frame_total(struct tpa_turn_client *c, size_t *total)
 		return set_err(c, TPA_TURN_ERR_PROTOCOL,
 			       "stream is neither STUN nor ChannelData");
 	}
+	if (*total > TPA_TURN_RX_MAX)
+		return set_err(c, TPA_TURN_ERR_PROTOCOL,
+			       "frame of %zu bytes, more than %d", *total,
+			       TPA_TURN_RX_MAX);
 	return 0;
 }
 
@@ -588,8 +607,8 @@ static int recv_datagram(struct tpa_turn_client *c, int64_t deadline)
 {
 	c->rx_len = 0;
 	for (;;) {
-		ssize_t got = recv(c->fd, c->rx, sizeof(c->rx), MSG_TRUNC);
-		if (got >= 0 && (size_t)got <= sizeof(c->rx)) {
+		ssize_t got = recv(c->fd, c->rx, TPA_TURN_RX_MAX, MSG_TRUNC);
+		if (got >= 0 && (size_t)got <= TPA_TURN_RX_MAX) {
 			c->rx_len = (size_t)got;
 			return 1;
 		}

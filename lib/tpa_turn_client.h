@@ -45,13 +45,15 @@ enum tpa_turn_err {
 	TPA_TURN_ERR_NOMEM     /* out of memory */
 };
 
-#define TPA_TURN_KEY_MAX 64	    /* longest MESSAGE-INTEGRITY key */
-#define TPA_TURN_TOKEN_MAX 2048	    /* longest ACCESS-TOKEN value */
-#define TPA_TURN_USERNAME_MAX 512   /* RFC 5389 15.3: < 513 bytes */
-#define TPA_TURN_PASSWORD_MAX 512   /* longest password */
-#define TPA_TURN_TEXT_MAX 764	    /* REALM, NONCE: 763 bytes and a NUL */
-#define TPA_TURN_RX_MAX (4 + 65536) /* largest frame we can receive */
-#define TPA_TURN_TX_MAX 4096	    /* largest request we build */
+#define TPA_TURN_KEY_MAX 64	  /* longest MESSAGE-INTEGRITY key */
+#define TPA_TURN_TOKEN_MAX 2048	  /* longest ACCESS-TOKEN value */
+#define TPA_TURN_USERNAME_MAX 512 /* RFC 5389 15.3: < 513 bytes */
+#define TPA_TURN_PASSWORD_MAX 512 /* longest password */
+#define TPA_TURN_TEXT_MAX 764	  /* REALM, NONCE: 763 bytes and a NUL */
+/* The largest frame the wire can carry: a STUN message of 20 + 65,532
+ * bytes (ChannelData is at most 4 + 65,536, a UDP datagram 65,507). */
+#define TPA_TURN_RX_MAX (TPA_STUN_HDR_LEN + TPA_STUN_MAX_ATTRS_LEN)
+#define TPA_TURN_TX_MAX 4096 /* largest request we build */
 
 struct ssl_ctx_st;
 struct ssl_st;
@@ -89,9 +91,13 @@ struct tpa_turn_client {
 	int have_creds;				  /* a setter was called */
 	uint8_t tx[TPA_TURN_TX_MAX];		  /* last request sent */
 	size_t tx_len;
-	uint8_t rx[TPA_TURN_RX_MAX]; /* last frame or datagram received */
-	size_t rx_len;		     /* bytes of the complete frame */
-	size_t rx_have;		     /* stream: bytes of a partial frame */
+	/* Last frame or datagram received: TPA_TURN_RX_MAX bytes of its own
+	 * allocation, so that an overflow is not a silent write into the
+	 * fields around it but something the allocator and the sanitizers
+	 * see. */
+	uint8_t *rx;
+	size_t rx_len;	/* bytes of the complete frame */
+	size_t rx_have; /* stream: bytes of a partial frame */
 };
 
 /*

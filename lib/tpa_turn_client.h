@@ -13,6 +13,11 @@
  *
  * Every call blocks for at most the handle's timeout (poll), retransmitting
  * over UDP with RFC 5389 timing (RTO 500 ms, doubling, at most 5 sends).
+ * An Allocate answered with 437 (Allocation Mismatch: the server still
+ * holds an allocation on this 5-tuple, e.g. a crashed client's whose port
+ * the kernel has handed to us) moves to a new client transport address
+ * and starts again, on up to three addresses (RFC 8656 section 7.4);
+ * mismatch_retries says how often it did.
  * Every byte from the network is hostile and checked before use.
  *
  * Not thread-safe: one handle per thread. Over TLS a peer that closes the
@@ -53,7 +58,11 @@ enum tpa_turn_err {
 /* The largest frame the wire can carry: a STUN message of 20 + 65,532
  * bytes (ChannelData is at most 4 + 65,536, a UDP datagram 65,507). */
 #define TPA_TURN_RX_MAX (TPA_STUN_HDR_LEN + TPA_STUN_MAX_ATTRS_LEN)
-#define TPA_TURN_TX_MAX 4096 /* largest request we build */
+#define TPA_TURN_TX_MAX 4096  /* largest request we build */
+#define TPA_TURN_HOST_MAX 255 /* longest server host name */
+/* Client transport addresses an Allocate tries when the server answers
+ * 437 (RFC 8656 section 7.4: up to three). */
+#define TPA_TURN_ALLOCATE_ADDRESSES 3
 
 struct ssl_ctx_st;
 struct ssl_st;
@@ -69,12 +78,21 @@ struct tpa_turn_client {
 	struct sockaddr_storage mapped; /* XOR-MAPPED-ADDRESS, or AF_UNSPEC */
 	uint32_t lifetime;		/* LIFETIME the server granted */
 	int timeout_ms;			/* per-operation timeout */
+	int mismatch_retries;		/* last Allocate: moves to a new client
+					   address after a 437, 0..2 */
 
 	/* Internal state below: read-only for callers. */
 	enum tpa_turn_transport transport;
-	int flags;				  /* TPA_TURN_* flags */
-	int fd;					  /* socket, or -1 */
-	int dead;				  /* connection unusable */
+	int flags;			  /* TPA_TURN_* flags */
+	int fd;				  /* socket, or -1 */
+	int dead;			  /* connection unusable */
+	char host[TPA_TURN_HOST_MAX + 1]; /* as given: TLS name checks */
+	struct sockaddr_storage server;	  /* the address connected to */
+	socklen_t server_len;
+	/* Sockets of addresses that got 437, kept open until the Allocate
+	 * ends so that the kernel cannot hand their ports back to us. */
+	int stale_fds[TPA_TURN_ALLOCATE_ADDRESSES - 1];
+	int nstale;
 	struct ssl_ctx_st *ssl_ctx;		  /* TLS only */
 	struct ssl_st *ssl;			  /* TLS only */
 	char username[TPA_TURN_USERNAME_MAX + 1]; /* USERNAME */
@@ -112,6 +130,16 @@ struct tpa_turn_client *tpa_turn_connect(const char *host, uint16_t port,
 					 enum tpa_turn_transport transport,
 					 int flags, int timeout_ms);
 
+/*
+ * As tpa_turn_connect, from the client port local_port (0: any) on the
+ * wildcard address of the server's family: for probes and tests that need
+ * a given 5-tuple. A move to a new address after 437 takes any port.
+ */
+struct tpa_turn_client *tpa_turn_connect_from(const char *host, uint16_t port,
+					      enum tpa_turn_transport transport,
+					      int flags, int timeout_ms,
+					      uint16_t local_port);
+
 /* Closes the connection and wipes the secrets. NULL is a no-op. Does not
  * deallocate: call tpa_turn_refresh(c, 0) first. */
 void tpa_turn_free(struct tpa_turn_client *c);
@@ -144,15 +172,23 @@ int tpa_turn_set_password(struct tpa_turn_client *c, const char *username,
  * Allocates a UDP relay for lifetime seconds (0: the server's default).
  * Sends an unauthenticated Allocate, takes REALM, NONCE (and notes
  * THIRD-PARTY-AUTHORIZATION) from the 401, then the authenticated one;
- * retries once on 438 Stale Nonce. The success response must carry a
- * MESSAGE-INTEGRITY that verifies with our key. Fills c->relayed,
- * c->mapped, c->lifetime and, if not NULL, *relayed and *mapped.
+ * retries once on 438 Stale Nonce. On 437 it reconnects from a new client
+ * transport address (a new socket; over TLS a new handshake) and starts
+ * over, on at most TPA_TURN_ALLOCATE_ADDRESSES addresses; a 437 on the
+ * last one is the error. c->mismatch_retries counts the moves. The
+ * success response must carry a MESSAGE-INTEGRITY that verifies with our
+ * key. Fills c->relayed, c->mapped, c->lifetime and, if not NULL,
+ * *relayed and *mapped.
  */
 int tpa_turn_allocate(struct tpa_turn_client *c, uint32_t lifetime,
 		      struct sockaddr_storage *relayed,
 		      struct sockaddr_storage *mapped);
 
-/* Refreshes the allocation; lifetime 0 deletes it (c->allocated = 0). */
+/*
+ * Refreshes the allocation; lifetime 0 deletes it (c->allocated = 0). A
+ * 437 to a deletion means the allocation is already gone, and is success
+ * (RFC 8656 section 7.3: a retransmitted deletion gets 437).
+ */
 int tpa_turn_refresh(struct tpa_turn_client *c, uint32_t lifetime);
 
 /* Installs a permission for the IP address of peer (port ignored). */

@@ -227,17 +227,3 @@ int tpa_credential_load(const char *path, struct tpa_credential *cr, char *why,
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return r;
 }
-
-int tpa_credential_apply(struct tpa_turn_client *c,
-			 const struct tpa_credential *cr, const char *username,
-			 const char *realm)
-{
-	const char *user = username != NULL ? username : cr->username;
-
-	if (cr->key_len > 0)
-		return tpa_turn_set_credentials(c, user, cr->key, cr->key_len,
-						cr->token, cr->token_len,
-						realm);
-	return tpa_turn_set_password(c, user, cr->password, cr->token,
-				     cr->token_len, realm);
-}

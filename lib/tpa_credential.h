@@ -64,10 +64,21 @@ int tpa_credential_load(const char *path, struct tpa_credential *cr, char *why,
  * the key, or tpa_turn_set_password with the password; the token, if any,
  * goes with either. username, if not NULL, replaces the credential's;
  * realm as for those functions. Returns their result (c->err is set).
+ * Inline, so that the parser above links without the TURN client.
  */
-int tpa_credential_apply(struct tpa_turn_client *c,
-			 const struct tpa_credential *cr, const char *username,
-			 const char *realm);
+static inline int tpa_credential_apply(struct tpa_turn_client *c,
+				       const struct tpa_credential *cr,
+				       const char *username, const char *realm)
+{
+	const char *user = username != NULL ? username : cr->username;
+
+	if (cr->key_len > 0)
+		return tpa_turn_set_credentials(c, user, cr->key, cr->key_len,
+						cr->token, cr->token_len,
+						realm);
+	return tpa_turn_set_password(c, user, cr->password, cr->token,
+				     cr->token_len, realm);
+}
 
 /* Wipes *cr. NULL is a no-op. */
 void tpa_credential_wipe(struct tpa_credential *cr);

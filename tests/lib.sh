@@ -179,6 +179,35 @@ log_has() {
 # turn-token probe: our RFC 5766/7635 client (tool/turn-token).
 TURN_TOKEN=$TOP_BUILDDIR/tool/turn-token
 
+# credential FILE NAME=VALUE...: writes a credential for probe --credential
+# (a JSON object of string members: username=alice password=pw, or
+# username=k20 key=BASE64 access_token=BASE64) into FILE, mode 600.  Shell
+# builtins only: no secret ever appears in a process's arguments.
+credential() {
+	local f=$1 sep='' kv
+	shift
+	(
+		umask 077
+		{
+			printf '{'
+			for kv in "$@"; do
+				printf '%s"%s": "%s"' "$sep" "${kv%%=*}" "${kv#*=}"
+				sep=', '
+			done
+			printf '}\n'
+		} >"$f"
+	)
+}
+
+# hex_to_b64 HEX: the bytes given in hex, in base64 (the bytes travel on
+# pipes, never in arguments).
+hex_to_b64() {
+	printf '%s' "$1" | sed 's/../\\x&/g' | {
+		read -r escaped
+		printf "$escaped"
+	} | base64 -w0
+}
+
 # probe ARGS...: runs turn-token probe against 127.0.0.1, port PROBE_PORT
 # (default TS_PORT).
 probe() {

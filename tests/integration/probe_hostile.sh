@@ -39,7 +39,8 @@ answered_403() {
 	[ $? -eq 1 ] && grep -q '^ERROR code=403 ' "$T/$1"
 }
 
-PW=(--username hostile --password not-a-secret)
+credential "$T/pw.json" username=hostile password=not-a-secret
+PW=(--credential "$T/pw.json")
 
 hostile max-stun || not_ok "the hostile server starts (max-stun)"
 check "tcp: two largest STUN frames (20 + 65,532 bytes: 401, 403) are read whole" \
@@ -53,6 +54,66 @@ check "tcp: the largest ChannelData frames (4 + 65,536 bytes) are skipped" \
 	answered_403 max-channel-tcp --transport tcp "${PW[@]}"
 check "udp: the largest ChannelData datagrams (65,507 bytes) are skipped" \
 	answered_403 max-channel-udp --transport udp "${PW[@]}"
+stop_pid "$H_PID"
+
+# max-data: a signed allocation, then the largest Data indication in
+# answer to the probe's Send: the probe's 2,048-byte echo buffer refuses
+# it by its length, without a copy.  The deleting Refresh then gets 437,
+# which means "already deleted" (RFC 8656 section 7.3), not a failure.
+"$TURN_TOKEN" keygen --kid hostile --set >"$T/keys.json"
+"$TURN_TOKEN" issue --keys "$T/keys.json" --kid hostile \
+	--server-name hostile.test >"$T/token.json"
+big_data_refused() {
+	hprobe "$@" --credential "$T/token.json" --peer 127.0.0.1:9
+	[ $? -eq 3 ] && grep -q '^ALLOCATED ' "$T/$1" &&
+		grep -Eq '^FAIL echo: [0-9]+ bytes of data, buffer of 2048$' "$T/$1"
+}
+hostile max-data "$T/token.json" || not_ok "the hostile server starts (max-data)"
+check "tcp: the largest Data indication (65,516 bytes) is refused by length" \
+	big_data_refused max-data-tcp --transport tcp
+check "udp: the largest Data indication in a datagram is refused by length" \
+	big_data_refused max-data-udp --transport udp
+# both probes sent their deleting Refresh, got 437, and took it as done
+deletion_437_is_done() {
+	[ "$(grep -c ' 0x004 mi=1$' "$T/hostile-max-data.log")" -eq 2 ] &&
+		grep -q '^ALLOCATED ' "$T/max-data-tcp" &&
+		grep -q '^ALLOCATED ' "$T/max-data-udp" &&
+		! grep -q 'deallocation failed' "$T/max-data-tcp" "$T/max-data-udp"
+}
+stop_pid "$H_PID"
+check "a 437 to the deleting Refresh means deleted (RFC 8656 7.3)" \
+	deletion_437_is_done
+
+# mismatch: 437 to every Allocate.  RFC 8656 section 7.4: the probe tries
+# three client transport addresses, then reports the 437 as the error it
+# is.
+# addresses_since N: client addresses of the Allocates that the server
+# logged after its first N lines.
+addresses_since() {
+	tail -n +$(($1 + 1)) "$T/hostile-mismatch.log" |
+		awk '$3 == "0x003" { print $1, $2 }' | sort -u | wc -l
+}
+gives_up_after_three() {
+	local tr=$1 before rc
+	before=$(wc -l <"$T/hostile-mismatch.log")
+	hprobe "mismatch-$tr" --transport "$tr" "${PW[@]}"
+	rc=$?
+	[ $rc -eq 1 ] &&
+		grep -q '^ERROR code=437 .* mismatch_retries=2$' "$T/mismatch-$tr" &&
+		[ "$(addresses_since "$before")" -eq 3 ]
+}
+hostile mismatch || not_ok "the hostile server starts (mismatch)"
+check "udp: a 437 on three client addresses in a row is the error" \
+	gives_up_after_three udp
+check "tcp: a 437 on three client addresses in a row is the error" \
+	gives_up_after_three tcp
+json_says_so() {
+	hprobe mismatch-json --json "${PW[@]}"
+	[ $? -eq 1 ] &&
+		grep -q '"code":437' "$T/mismatch-json" &&
+		grep -q '"mismatch_retries":2' "$T/mismatch-json"
+}
+check "the JSON report says so too" json_says_so
 stop_pid "$H_PID"
 
 finish

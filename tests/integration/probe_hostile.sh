@@ -42,7 +42,21 @@ answered_403() {
 credential "$T/pw.json" username=hostile password=not-a-secret
 PW=(--credential "$T/pw.json")
 
+# The fixture reads clients' frames too: a STUN length of 65,535 (more
+# than any body, more than its buffer) closes the connection at once
+# rather than reading that many bytes.
+closes_on_bad_length() {
+	exec 3<>"/dev/tcp/127.0.0.1/$H_PORT" || return 1
+	printf '\x00\x03\xff\xff\x21\x12\xa4\x42tid-tid-tid-' >&3
+	timeout 10 cat <&3 >/dev/null
+	local rc=$?
+	exec 3<&-
+	[ $rc -eq 0 ] && kill -0 "$H_PID"
+}
+
 hostile max-stun || not_ok "the hostile server starts (max-stun)"
+check "the hostile server itself refuses a client's STUN length of 65,535" \
+	closes_on_bad_length
 check "tcp: two largest STUN frames (20 + 65,532 bytes: 401, 403) are read whole" \
 	answered_403 max-stun-tcp --transport tcp "${PW[@]}"
 check "udp: two largest STUN datagrams (65,504 bytes: 401, 403) are read whole" \

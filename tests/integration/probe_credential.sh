@@ -5,8 +5,6 @@
 # probe's argv holds none of the secrets it uses.
 . "$TOP_SRCDIR/tests/lib.sh"
 
-PLUGIN=$TOP_BUILDDIR/plugin/.libs/coturn_tpa.so
-SERVER_NAME=turn.example.net
 CANARY=c2VjcmV0LWluLWFyZ3Ytd291bGQtbGVhaw # a "secret" to look for
 
 # refused_by_name OPTION [FORM]: exit 2, a message that names OPTION and
@@ -55,14 +53,8 @@ missing_file() {
 }
 check "a missing credential file is refused" missing_file
 
-"$TURN_TOKEN" keygen --kid argv --set >"$T/keys.json"
-printf 'key-set = %s\n' "$T/keys.json" >"$T/tpa.conf"
-start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
-	--user=alice:alicepw --auth-plugin="$PLUGIN" \
-	--auth-plugin-config="$T/tpa.conf" ||
+start_tpa argv --user=alice:alicepw ||
 	{ not_ok "turnserver starts with coturn_tpa.so"; finish; }
-"$TURN_TOKEN" issue --keys "$T/keys.json" --kid argv \
-	--server-name "$SERVER_NAME" --lifetime 600 >"$T/token.json"
 credential "$T/alice.json" username=alice password=alicepw
 KEY=$(jq -r .key "$T/token.json")
 TOKEN=$(jq -r .access_token "$T/token.json")
@@ -73,19 +65,11 @@ SECRETS=("$KEY" "$TOKEN" alicepw)
 # without any wrapper) is read: it is that probe, with --credential, and
 # none of the secrets is in it.  Then the probe deletes its allocation.
 argv_clean() {
-	local name=$1 pid i
+	local name=$1
 	shift
-	"$TURN_TOKEN" probe --server 127.0.0.1 --port "$TS_PORT" --hold 2 \
-		"$@" >"$T/$name.out" 2>&1 <"${STDIN_FILE:-/dev/null}" &
-	pid=$!
-	PIDS+=("$pid")
-	for i in $(seq 300); do
-		grep -q '^ALLOCATED ' "$T/$name.out" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	tr '\0' ' ' <"/proc/$pid/cmdline" >"$T/$name.cmdline" 2>/dev/null
-	wait "$pid" || return 1
+	probe_holding "$T/$name.out" --hold 2 "$@"
+	tr '\0' ' ' <"/proc/$HOLD_PID/cmdline" >"$T/$name.cmdline" 2>/dev/null
+	wait "$HOLD_PID" || return 1
 	grep -q "probe .*--credential" "$T/$name.cmdline" &&
 		grep -q '^REFRESHED ' "$T/$name.out" &&
 		no_secret_in "$T/$name.cmdline" "${SECRETS[@]}"

@@ -7,34 +7,17 @@
 # The kernel hands such ports to new sockets: the flaky test of issue 6.
 . "$TOP_SRCDIR/tests/lib.sh"
 
-PLUGIN=$TOP_BUILDDIR/plugin/.libs/coturn_tpa.so
-SERVER_NAME=turn.example.net
-
-"$TURN_TOKEN" keygen --kid retry --set >"$T/keys.json"
-printf 'key-set = %s\n' "$T/keys.json" >"$T/tpa.conf"
-start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
-	--user=alice:alicepw --auth-plugin="$PLUGIN" \
-	--auth-plugin-config="$T/tpa.conf" ||
+start_tpa retry --user=alice:alicepw ||
 	{ not_ok "turnserver starts with coturn_tpa.so"; finish; }
-"$TURN_TOKEN" issue --keys "$T/keys.json" --kid retry \
-	--server-name "$SERVER_NAME" --lifetime 600 >"$T/token.json"
 credential "$T/alice.json" username=alice password=alicepw
 
 # crashed_on PORT: a probe allocates from client port PORT and is killed
 # (SIGKILL) before it can delete the allocation, which coturn keeps.
 crashed_on() {
-	"$TURN_TOKEN" probe --server 127.0.0.1 --port "$TS_PORT" \
-		--credential "$T/token.json" --local-port "$1" --hold 60 \
-		>"$T/crashed.out" 2>&1 &
-	local pid=$! i
-	PIDS+=("$pid")
-	for i in $(seq 300); do
-		grep -q '^ALLOCATED ' "$T/crashed.out" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	probe_holding "$T/crashed.out" --credential "$T/token.json" \
+		--local-port "$1" --hold 60
+	kill -KILL "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
 	grep -q "^ALLOCATED relayed=[^ ]* mapped=127.0.0.1:$1 " "$T/crashed.out"
 }
 P=$(free_port)

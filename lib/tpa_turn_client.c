@@ -251,8 +251,7 @@ static int connect_to(struct tpa_turn_client *c, const struct sockaddr *sa,
 		      socklen_t salen, uint16_t local_port, int64_t deadline)
 {
 	int type = c->transport == TPA_TURN_UDP ? SOCK_DGRAM : SOCK_STREAM;
-	int soerr, r;
-	socklen_t sl;
+	int soerr;
 
 	c->fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
@@ -262,9 +261,9 @@ static int connect_to(struct tpa_turn_client *c, const struct sockaddr *sa,
 	if (soerr == 0)
 		soerr = connect(c->fd, sa, salen) == 0 ? 0 : errno;
 	if (soerr == EINPROGRESS) {
-		r = wait_fd(c, POLLOUT, deadline);
+		int r = wait_fd(c, POLLOUT, deadline);
+		socklen_t sl = sizeof(soerr);
 		soerr = r == 0 ? ETIMEDOUT : 0;
-		sl = sizeof(soerr);
 		if (r == 1 &&
 		    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
 			soerr = errno;

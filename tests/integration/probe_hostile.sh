@@ -107,10 +107,11 @@ addresses_since() {
 	tail -n +$(($1 + 1)) "$T/hostile-mismatch.log" |
 		awk '$3 == "0x003" { print $1, $2 }' | sort -u | wc -l
 }
-gives_up_after_three() {
+gives_up_after_three() { # gives_up_after_three TRANSPORT [ARGS...]
 	local tr=$1 before rc
+	shift
 	before=$(wc -l <"$T/hostile-mismatch.log")
-	hprobe "mismatch-$tr" --transport "$tr" "${PW[@]}"
+	hprobe "mismatch-$tr" --transport "$tr" "${PW[@]}" "$@"
 	rc=$?
 	[ $rc -eq 1 ] &&
 		grep -q '^ERROR code=437 .* mismatch_retries=2$' "$T/mismatch-$tr" &&
@@ -128,6 +129,20 @@ json_says_so() {
 		grep -q '"mismatch_retries":2' "$T/mismatch-json"
 }
 check "the JSON report says so too" json_says_so
+stop_pid "$H_PID"
+
+# The same over TLS: the largest frames through SSL_read, and a new
+# handshake on each new client address.
+make_cert
+HOSTILE_TLS_CERT=$TS_CERT HOSTILE_TLS_KEY=$TS_PKEY hostile max-stun ||
+	not_ok "the hostile server starts (max-stun, TLS)"
+check "tls: two largest STUN frames (20 + 65,532 bytes: 401, 403) are read whole" \
+	answered_403 max-stun-tls --transport tls --insecure "${PW[@]}"
+stop_pid "$H_PID"
+HOSTILE_TLS_CERT=$TS_CERT HOSTILE_TLS_KEY=$TS_PKEY hostile mismatch ||
+	not_ok "the hostile server starts (mismatch, TLS)"
+check "tls: a 437 on three client addresses (three handshakes) is the error" \
+	gives_up_after_three tls --insecure
 stop_pid "$H_PID"
 
 finish

@@ -1026,12 +1026,15 @@ int tpa_turn_refresh(struct tpa_turn_client *c, uint32_t lifetime)
 	if (begin(c, 1) != 0)
 		return -1;
 	if (request(c, &r, &v) != 0) {
-		if (lifetime != 0 || c->err != TPA_TURN_ERR_SERVER ||
-		    c->last_error_code != 437)
+		if (c->err != TPA_TURN_ERR_SERVER || c->last_error_code != 437)
 			return -1;
-		clear_err(c); /* already deleted: RFC 8656 section 7.3 */
+		/* RFC 8656 section 8.3: the allocation no longer exists, and a
+		 * deletion that gets 437 has effectively succeeded */
 		c->lifetime = 0;
 		c->allocated = 0;
+		if (lifetime != 0)
+			return -1;
+		clear_err(c);
 		return 0;
 	}
 	c->lifetime = 0;

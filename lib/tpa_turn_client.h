@@ -185,9 +185,10 @@ int tpa_turn_allocate(struct tpa_turn_client *c, uint32_t lifetime,
 		      struct sockaddr_storage *mapped);
 
 /*
- * Refreshes the allocation; lifetime 0 deletes it (c->allocated = 0). A
- * 437 to a deletion means the allocation is already gone, and is success
- * (RFC 8656 section 7.3: a retransmitted deletion gets 437).
+ * Refreshes the allocation; lifetime 0 deletes it (c->allocated = 0).
+ * RFC 8656 section 8.3: a 437 means the allocation no longer exists
+ * (c->allocated = 0); to a deletion it is success (a retransmitted
+ * deletion gets 437 once the first has done its work).
  */
 int tpa_turn_refresh(struct tpa_turn_client *c, uint32_t lifetime);
 

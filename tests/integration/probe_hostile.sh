@@ -73,7 +73,7 @@ stop_pid "$H_PID"
 # max-data: a signed allocation, then the largest Data indication in
 # answer to the probe's Send: the probe's 2,048-byte echo buffer refuses
 # it by its length, without a copy.  The deleting Refresh then gets 437,
-# which means "already deleted" (RFC 8656 section 7.3), not a failure.
+# which means "already deleted" (RFC 8656 section 8.3), not a failure.
 "$TURN_TOKEN" keygen --kid hostile --set >"$T/keys.json"
 "$TURN_TOKEN" issue --keys "$T/keys.json" --kid hostile \
 	--server-name hostile.test >"$T/token.json"
@@ -95,7 +95,7 @@ deletion_437_is_done() {
 		! grep -q 'deallocation failed' "$T/max-data-tcp" "$T/max-data-udp"
 }
 stop_pid "$H_PID"
-check "a 437 to the deleting Refresh means deleted (RFC 8656 7.3)" \
+check "a 437 to the deleting Refresh means deleted (RFC 8656 8.3)" \
 	deletion_437_is_done
 
 # mismatch: 437 to every Allocate.  RFC 8656 section 7.4: the probe tries

@@ -61,7 +61,7 @@ static int open_socket(struct tpa_turn_client *c, uint16_t port,
 		       uint16_t local_port, int64_t deadline);
 static int connect_to(struct tpa_turn_client *c, const struct sockaddr *sa,
 		      socklen_t salen, uint16_t local_port, int64_t deadline);
-static int bind_port(int fd, int family, uint16_t port);
+static int bind_local(int fd, int family, const char *local_ip, uint16_t port);
 static int new_client_address(struct tpa_turn_client *c);
 static void close_stale(struct tpa_turn_client *c);
 static int tls_context(struct tpa_turn_client *c);
@@ -185,14 +185,15 @@ struct tpa_turn_client *tpa_turn_connect(const char *host, uint16_t port,
 					 enum tpa_turn_transport transport,
 					 int flags, int timeout_ms)
 {
-	return tpa_turn_connect_from(host, port, transport, flags, timeout_ms,
-				     0);
+	return tpa_turn_connect_from(NULL, 0, host, port, transport, flags,
+				     timeout_ms);
 }
 
-struct tpa_turn_client *tpa_turn_connect_from(const char *host, uint16_t port,
+struct tpa_turn_client *tpa_turn_connect_from(const char *local_ip,
+					      uint16_t local_port,
+					      const char *host, uint16_t port,
 					      enum tpa_turn_transport transport,
-					      int flags, int timeout_ms,
-					      uint16_t local_port)
+					      int flags, int timeout_ms)
 {
 	struct tpa_turn_client *c = calloc(1, sizeof(*c));
 	int64_t deadline;
@@ -210,7 +211,9 @@ struct tpa_turn_client *tpa_turn_connect_from(const char *host, uint16_t port,
 	c->timeout_ms = timeout_ms;
 	if (host == NULL || port == 0 || timeout_ms <= 0 ||
 	    (unsigned)transport > TPA_TURN_TLS ||
-	    store_text(c->host, sizeof(c->host), host) != 0) {
+	    store_text(c->host, sizeof(c->host), host) != 0 ||
+	    (local_ip != NULL &&
+	     store_text(c->local_ip, sizeof(c->local_ip), local_ip) != 0)) {
 		set_err(c, TPA_TURN_ERR_ARG, "bad connect arguments");
 		c->dead = 1;
 		return c;
@@ -224,26 +227,37 @@ struct tpa_turn_client *tpa_turn_connect_from(const char *host, uint16_t port,
 	return c;
 }
 
-/* Binds fd to the wildcard address of family with port; 0 or errno. */
-static int bind_port(int fd, int family, uint16_t port)
+/*
+ * Binds fd to local_ip ("": the wildcard address), an IP literal of
+ * family, and port (0: any). 0 or errno.
+ */
+static int bind_local(int fd, int family, const char *local_ip, uint16_t port)
 {
 	struct sockaddr_storage ss;
+	void *ip;
 	socklen_t len;
 
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = (sa_family_t)family;
 	if (family == AF_INET6) {
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		len = sizeof(struct sockaddr_in6);
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_port = htons(port);
+		ip = &in6->sin6_addr;
+		len = sizeof(*in6);
 	} else {
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		len = sizeof(struct sockaddr_in);
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_port = htons(port);
+		ip = &in->sin_addr;
+		len = sizeof(*in);
 	}
+	if (local_ip[0] != '\0' && inet_pton(family, local_ip, ip) != 1)
+		return EINVAL;
 	return bind(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : errno;
 }
 
 /*
- * Connects a new non-blocking socket to sa, from local_port if not 0.
+ * Connects a new non-blocking socket to sa, from c->local_ip if set and
+ * local_port if not 0.
  * Returns 0 with c->fd set; an errno value with c->fd -1; or -1 (c->err
  * set) if waiting failed.
  */
@@ -256,8 +270,10 @@ static int connect_to(struct tpa_turn_client *c, const struct sockaddr *sa,
 	c->fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return errno;
-	soerr = local_port != 0 ? bind_port(c->fd, sa->sa_family, local_port)
-				: 0;
+	soerr = c->local_ip[0] != '\0' || local_port != 0
+			? bind_local(c->fd, sa->sa_family, c->local_ip,
+				     local_port)
+			: 0;
 	if (soerr == 0)
 		soerr = connect(c->fd, sa, salen) == 0 ? 0 : errno;
 	if (soerr == EINPROGRESS) {

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h> /* INET6_ADDRSTRLEN */
 #include <sys/socket.h>
 
 #include "tpa_stun.h"
@@ -87,6 +88,7 @@ struct tpa_turn_client {
 	int fd;				  /* socket, or -1 */
 	int dead;			  /* connection unusable */
 	char host[TPA_TURN_HOST_MAX + 1]; /* as given: TLS name checks */
+	char local_ip[INET6_ADDRSTRLEN];  /* to bind to; "": any */
 	struct sockaddr_storage server;	  /* the address connected to */
 	socklen_t server_len;
 	/* Sockets of addresses that got 437, kept open until the Allocate
@@ -131,14 +133,17 @@ struct tpa_turn_client *tpa_turn_connect(const char *host, uint16_t port,
 					 int flags, int timeout_ms);
 
 /*
- * As tpa_turn_connect, from the client port local_port (0: any) on the
- * wildcard address of the server's family: for probes and tests that need
- * a given 5-tuple. A move to a new address after 437 takes any port.
+ * tpa_turn_connect from the local address local_ip (an IP literal of the
+ * server's family; NULL: the system's choice), e.g. 127.0.0.2 to appear
+ * as another client on loopback, and the client port local_port (0: any),
+ * for tests that need a given 5-tuple. A move to a new client address
+ * after 437 keeps local_ip and takes any port.
  */
-struct tpa_turn_client *tpa_turn_connect_from(const char *host, uint16_t port,
+struct tpa_turn_client *tpa_turn_connect_from(const char *local_ip,
+					      uint16_t local_port,
+					      const char *host, uint16_t port,
 					      enum tpa_turn_transport transport,
-					      int flags, int timeout_ms,
-					      uint16_t local_port);
+					      int flags, int timeout_ms);
 
 /* Closes the connection and wipes the secrets. NULL is a no-op. Does not
  * deallocate: call tpa_turn_refresh(c, 0) first. */

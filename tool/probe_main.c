@@ -50,8 +50,9 @@ struct probe_opts {
 	int insecure;
 	int json;
 	int fingerprint;
-	unsigned hold;	     /* seconds before a Refresh; 0: none */
-	uint16_t local_port; /* client port to bind; 0: any */
+	unsigned hold;	      /* seconds before a Refresh; 0: none */
+	uint16_t local_port;  /* client port to bind; 0: any */
+	const char *local_ip; /* client address to bind; NULL: any */
 };
 
 /* What happened, for the one-line report. */
@@ -101,8 +102,9 @@ static void usage(FILE *f, const char *prog)
 		"[--peer HOST:PORT]\n"
 		"       [--timeout-ms N] [--insecure] [--fingerprint] "
 		"[--json]\n"
-		"       [--local-port N] [--hold SECONDS]  (then Refresh and "
-		"report the lifetime)\n"
+		"       [--local-ip IP] [--local-port N] [--hold SECONDS]  "
+		"(then Refresh and\n"
+		"       report the lifetime)\n"
 		"Allocates a TURN relay and reports the outcome on one line.\n"
 		"The credential is JSON, from FILE or from standard input "
 		"(-):\n"
@@ -165,6 +167,7 @@ enum {
 	OPT_FINGERPRINT,
 	OPT_HOLD,
 	OPT_LOCAL_PORT,
+	OPT_LOCAL_IP,
 	OPT_HELP,
 	OPT_SECRET_IN_ARGV /* the options that took secrets, now refused */
 };
@@ -183,6 +186,7 @@ static const struct option long_opts[] = {
 	{"fingerprint", no_argument, NULL, OPT_FINGERPRINT},
 	{"hold", required_argument, NULL, OPT_HOLD},
 	{"local-port", required_argument, NULL, OPT_LOCAL_PORT},
+	{"local-ip", required_argument, NULL, OPT_LOCAL_IP},
 	{"help", no_argument, NULL, OPT_HELP},
 	/* Recognised only to refuse them by name, rather than as unknown
 	 * options: their value has already been exposed in argv. */
@@ -236,6 +240,9 @@ static int apply_opt(int ch, const char *arg, struct probe_opts *o)
 		if (parse_uint(arg, 65535, &v) != 0)
 			break;
 		o->local_port = (uint16_t)v;
+		return 0;
+	case OPT_LOCAL_IP:
+		o->local_ip = arg;
 		return 0;
 	case OPT_INSECURE:
 		o->insecure = 1;
@@ -535,8 +542,8 @@ static int probe(const struct probe_opts *o)
 		flags |= TPA_TURN_VERIFY_PEER;
 	if (o->fingerprint)
 		flags |= TPA_TURN_FINGERPRINT;
-	c = tpa_turn_connect_from(o->server, o->port, o->transport, flags,
-				  o->timeout_ms, o->local_port);
+	c = tpa_turn_connect_from(o->local_ip, o->local_port, o->server,
+				  o->port, o->transport, flags, o->timeout_ms);
 	if (c == NULL)
 		return report_fail(o, &res, "out of memory");
 	if (c->err != 0) {

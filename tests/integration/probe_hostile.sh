@@ -122,6 +122,13 @@ check "udp: a 437 on three client addresses in a row is the error" \
 	gives_up_after_three udp
 check "tcp: a 437 on three client addresses in a row is the error" \
 	gives_up_after_three tcp
+# --local-ip 127.0.0.2: the three addresses are all 127.0.0.2's
+keeps_local_ip() {
+	gives_up_after_three udp --local-ip 127.0.0.2 &&
+		[ "$(tail -3 "$T/hostile-mismatch.log" |
+			grep -c '^udp 127\.0\.0\.2:[0-9]* 0x003 ')" -eq 3 ]
+}
+check "a move after 437 keeps the client's IP address" keeps_local_ip
 json_says_so() {
 	hprobe mismatch-json --json "${PW[@]}"
 	[ $? -eq 1 ] &&

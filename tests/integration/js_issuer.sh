@@ -105,12 +105,12 @@ allocates_with() {
 			--server-name "$SERVER_NAME" --mac-alg "$2") || return 1
 	fi
 	if [ "$3" = rfc7635 ]; then
-		probe --username a256 --key-b64 "$(jq -r .key <<<"$json")" \
-			--access-token-b64 "$(jq -r .access_token <<<"$json")" \
-			--peer "127.0.0.1:$PEER_PORT" >"$T/alloc.out" 2>&1
+		# the issuer's whole response is the credential
+		probe --credential - --peer "127.0.0.1:$PEER_PORT" \
+			<<<"$json" >"$T/alloc.out" 2>&1
 	else
-		probe --username "$(jq -r .ice_server.username <<<"$json")" \
-			--password "$(jq -r .ice_server.credential <<<"$json")" \
+		jq '{username: .ice_server.username, password: .ice_server.credential}' \
+			<<<"$json" | probe --credential - \
 			--peer "127.0.0.1:$PEER_PORT" >"$T/alloc.out" 2>&1
 	fi
 	grep -q '^RELAYED ' "$T/alloc.out" || { sed 's/^/#   /' "$T/alloc.out"; return 1; }
@@ -168,8 +168,8 @@ endpoint_token() {
 		[ "$(status POST /token -b "$T/jar" -H 'Content-Type: application/json' \
 			-d '{}')" = 200 ] &&
 		cp "$T/body" "$T/endpoint.json" &&
-		probe --username "$(jq -r .ice_server.username "$T/endpoint.json")" \
-			--password "$(jq -r .ice_server.credential "$T/endpoint.json")" \
+		jq '{username: .ice_server.username, password: .ice_server.credential}' \
+			"$T/endpoint.json" | probe --credential - \
 			>"$T/endpoint.out" 2>&1 &&
 		grep -q '^ALLOCATED ' "$T/endpoint.out"
 }

@@ -123,11 +123,16 @@ start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
 	{ not_ok "turnserver starts with coturn_tpa.so"; finish; }
 ok "turnserver starts with coturn_tpa.so"
 
+# long_term USER PASS: a long-term credential for probe --credential -
+long_term() {
+	jq -cn --arg u "$1" --arg p "$2" '{username: $u, password: $p}'
+}
+
 # allocates NAME USER PASS [probe args...]
 allocates() {
 	local name=$1 user=$2 pass=$3
 	shift 3
-	probe --username "$user" --password "$pass" --realm "$REALM" "$@" \
+	long_term "$user" "$pass" | probe --credential - --realm "$REALM" "$@" \
 		>"$T/$name.out" 2>&1 && grep -q '^ALLOCATED ' "$T/$name.out" && return 0
 	sed 's/^/#   /' "$T/$name.out"
 	return 1
@@ -135,7 +140,7 @@ allocates() {
 # refused NAME REASON USER PASS: 401, and REASON in coturn's log.
 refused() {
 	local name=$1 reason=$2 user=$3 pass=$4
-	probe --username "$user" --password "$pass" --realm "$REALM" \
+	long_term "$user" "$pass" | probe --credential - --realm "$REALM" \
 		>"$T/$name.out" 2>&1
 	grep -q '^ERROR code=401 ' "$T/$name.out" ||
 		{ sed 's/^/#   /' "$T/$name.out"; return 1; }
@@ -193,11 +198,11 @@ check "malformed browser username: 401" \
 issue short --kid k1 --lifetime 3
 SHORT_USER=$USER
 SHORT_CRED=$CRED
-probe --username "$USER" --password "$CRED" --realm "$REALM" --hold 5 \
+long_term "$USER" "$CRED" | probe --credential - --realm "$REALM" --hold 5 \
 	>"$T/hold5.out" 2>&1 &
 HOLD5=$!
 issue short2 --kid k1 --lifetime 3
-probe --username "$USER" --password "$CRED" --realm "$REALM" --hold 10 \
+long_term "$USER" "$CRED" | probe --credential - --realm "$REALM" --hold 10 \
 	>"$T/hold10.out" 2>&1 &
 HOLD10=$!
 wait "$HOLD5"

@@ -17,7 +17,9 @@ b64() { head -c "$1" /dev/urandom | base64 -w0; }
 
 # 1. The real plugin.
 "$TURN_TOKEN" keygen --kid kid-a >"$T/a.jwk"
-printf '{"keys": [%s]}\n' "$(cat "$T/a.jwk")" >"$T/keys.json"
+"$TURN_TOKEN" keygen --kid kid-b >"$T/b.jwk"
+printf '{"keys": [%s, %s]}\n' "$(cat "$T/a.jwk")" "$(cat "$T/b.jwk")" \
+	>"$T/keys.json"
 printf 'key-set = %s\nclock-skew = 5\n' "$T/keys.json" >"$T/tpa.conf"
 start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" --verbose \
 	--auth-plugin="$PLUGIN" --auth-plugin-config="$T/tpa.conf" ||
@@ -25,15 +27,23 @@ start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" --verbose \
 "$TURN_TOKEN" issue --keys "$T/keys.json" --kid kid-a \
 	--server-name "$SERVER_NAME" --lifetime 600 >"$T/t.json" ||
 	not_ok "turn-token issues a token"
+"$TURN_TOKEN" issue --keys "$T/keys.json" --kid kid-b \
+	--server-name "$SERVER_NAME" --lifetime 600 >"$T/tb.json" ||
+	not_ok "turn-token issues a token"
 MAC=$(jq -r .key "$T/t.json")
 TOKEN=$(jq -r .access_token "$T/t.json")
+MACB=$(jq -r .key "$T/tb.json")
+TOKENB=$(jq -r .access_token "$T/tb.json")
 JUNK=$(b64 80)
 
 timeout 60 "$CHECK" "$TS_PORT" kid-a "$MAC" "$TOKEN" steps \
 	"refused:refresh:alice:$MAC:$JUNK" \
 	"after-refused:refresh:kid-a:$MAC:" \
 	"no-token:refresh:victim-user:$MAC:" \
-	"after-no-token:refresh:kid-a:$MAC:" >"$T/real.out" 2>&1
+	"after-no-token:refresh:kid-a:$MAC:" \
+	"new-kid:refresh:kid-b:$MACB:$TOKENB" \
+	"new-kid-key:refresh:kid-b:$MACB:" \
+	"old-kid:refresh:kid-a:$MAC:" >"$T/real.out" 2>&1
 sed 's/^/# /' "$T/real.out"
 check "a new USERNAME with a token the plugin refuses gets 401" \
 	grep -q '^refused ERROR code=401' "$T/real.out"
@@ -49,8 +59,13 @@ check "coturn never books the session under a refused name" \
 check "the log says why the token was refused" \
 	grep -q "auth plugin rejected: token [^ ]*: unknown kid 'alice'" \
 	"$T/ts.log"
+check "a new token under another kid (RFC 7635) takes the session over" \
+	eval "grep -q '^new-kid ok ' '$T/real.out' &&
+		grep -q '^new-kid-key ok ' '$T/real.out'"
+check "... after which the old kid without a token gets 441" \
+	grep -q '^old-kid ERROR code=441' "$T/real.out"
 check "no mac_key or token in coturn's log" \
-	no_secret_in "$T/ts.log" "$MAC" "$TOKEN"
+	no_secret_in "$T/ts.log" "$MAC" "$TOKEN" "$MACB" "$TOKENB"
 
 # 2. A plugin that ACCEPTs without checking MESSAGE-INTEGRITY.
 head -c 20 /dev/urandom >"$T/ka.bin"

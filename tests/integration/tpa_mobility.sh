@@ -54,6 +54,12 @@ check "the owner moves its allocation with its own key" \
 check "the moved allocation refreshes from the new address" \
 	grep -q '^moved-refresh ok ' "$T/owner.out"
 
+# ... also with its token again in the request.
+run owner-token owner-token.out kid-a
+check "the owner moves with its own key and its token again" \
+	eval "grep -q '^move ok ' '$T/owner-token.out' &&
+		grep -q '^moved-refresh ok ' '$T/owner-token.out'"
+
 # takeover_refused OUT: what another client's ticket request must not do
 takeover_refused() {
 	local out=$1

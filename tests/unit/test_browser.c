@@ -420,11 +420,15 @@ static void test_accept(void)
 	CHECK_MSG(out.verdict == TPA_ACCEPT, "32-byte mac_key: %s", out.reason);
 	CHECK(out.key_len == 16 && memcmp(out.key, key, 16) == 0);
 
-	/* a token may start a session until it expires (and the skew) */
+	/* a token may start a session until its last second (the skew
+	 * admits it early, never late), and early within the skew */
 	r = good_req();
-	decide(&r, T0 + 600 + 4, &out, key, user);
+	decide(&r, T0 + 600 - 1, &out, key, user);
+	CHECK_MSG(out.verdict == TPA_ACCEPT, "last second: %s", out.reason);
+	CHECK(out.expiry == T0 + 599 + MAX_SESSION);
+	decide(&r, T0 - 5, &out, key, user);
 	CHECK_MSG(out.verdict == TPA_ACCEPT, "within the skew: %s", out.reason);
-	CHECK(out.expiry == T0 + 604 + MAX_SESSION);
+	CHECK(out.expiry == T0 - 5 + MAX_SESSION);
 
 	/* the key's exp ends the session sooner */
 	r.kid = "bexp";
@@ -438,8 +442,10 @@ static void test_reject(void)
 	struct browser_req r = good_req();
 	char cred32[64];
 
-	expect_reject(&r, T0 + 600 + 5,
-		      "token expired at 1795000600, now 1795000605, skew 5 s");
+	expect_reject(
+		&r, T0 + 600,
+		"token expired at 1795000600, now 1795000600 (a skew of 5 s "
+		"admits a token early, never late)");
 	expect_reject(&r, T0 - 6,
 		      "token is from the future: issued at 1795000000, now "
 		      "1794999994, skew 5 s");

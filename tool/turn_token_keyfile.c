@@ -18,6 +18,8 @@
 #include "tpa_keyset.h"
 #include "turn_token.h"
 
+static int resolve_new(const char *sub, const char *path,
+		       struct tt_keyfile *kf);
 static int resolve(const char *sub, const char *path, int create,
 		   struct tt_keyfile *kf);
 static int lock_dir(const char *sub, struct tt_keyfile *kf);
@@ -26,16 +28,39 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len);
 static int write_all(int fd, const char *p, size_t len);
 static const char *base_name(const struct tt_keyfile *kf);
 
+/* kf->path for a file still to be created: its directory's real path and
+ * its name. */
+static int resolve_new(const char *sub, const char *path, struct tt_keyfile *kf)
+{
+	char dir[PATH_MAX], real_dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	int n;
+
+	n = snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		     slash ? (slash == path ? "/" : path) : ".");
+	if (*name == '\0' || n < 0 || (size_t)n >= sizeof(dir) ||
+	    realpath(dir, real_dir) == NULL) {
+		tt_err("%s: %s: no directory to create the set in", sub, path);
+		return -1;
+	}
+	n = snprintf(kf->path, sizeof(kf->path), "%s/%s",
+		     strcmp(real_dir, "/") == 0 ? "" : real_dir, name);
+	if (n < 0 || (size_t)n >= sizeof(kf->path)) {
+		tt_err("%s: %s: path too long", sub, path);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Fills kf->path and kf->dir: the file's real path, or for a file still to
- * be created the real path of its directory and its name.
+ * be created (create is 1) the real path of its directory and its name.
  */
 static int resolve(const char *sub, const char *path, int create,
 		   struct tt_keyfile *kf)
 {
-	char dir[PATH_MAX], real_dir[PATH_MAX];
-	const char *slash, *name;
-	int n;
+	const char *slash;
 
 	if (realpath(path, kf->path) == NULL) {
 		if (errno != ENOENT || !create) {
@@ -44,25 +69,10 @@ static int resolve(const char *sub, const char *path, int create,
 					       : "");
 			return -1;
 		}
-		slash = strrchr(path, '/');
-		name = slash ? slash + 1 : path;
-		n = snprintf(dir, sizeof(dir), "%.*s",
-			     slash ? (int)(slash - path) : 1,
-			     slash ? (slash == path ? "/" : path) : ".");
-		if (*name == '\0' || n < 0 || (size_t)n >= sizeof(dir) ||
-		    realpath(dir, real_dir) == NULL) {
-			tt_err("%s: %s: no directory to create the set in", sub,
-			       path);
+		if (resolve_new(sub, path, kf) != 0)
 			return -1;
-		}
-		n = snprintf(kf->path, sizeof(kf->path), "%s/%s",
-			     strcmp(real_dir, "/") == 0 ? "" : real_dir, name);
-		if (n < 0 || (size_t)n >= sizeof(kf->path)) {
-			tt_err("%s: %s: path too long", sub, path);
-			return -1;
-		}
 	}
-	slash = strrchr(kf->path, '/'); /* realpath's are absolute */
+	slash = strrchr(kf->path, '/'); /* the path is absolute */
 	snprintf(kf->dir, sizeof(kf->dir), "%.*s",
 		 slash == kf->path ? 1 : (int)(slash - kf->path), kf->path);
 	return 0;
@@ -87,11 +97,10 @@ static int lock_dir(const char *sub, struct tt_keyfile *kf)
 
 static int read_all(int fd, char *buf, size_t cap, size_t *len)
 {
-	ssize_t got;
-
 	*len = 0;
 	while (*len < cap) {
-		got = read(fd, buf + *len, cap - *len);
+		ssize_t got = read(fd, buf + *len, cap - *len);
+
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -168,10 +177,9 @@ int tt_keyfile_open(const char *sub, const char *path, int create,
 
 static int write_all(int fd, const char *p, size_t len)
 {
-	ssize_t n;
-
 	while (len > 0) {
-		n = write(fd, p, len);
+		ssize_t n = write(fd, p, len);
+
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {

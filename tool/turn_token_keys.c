@@ -207,13 +207,13 @@ static int check_opts(const struct keys_opts *o)
 static int load_doc(const struct tt_keyfile *kf, json_t **root,
 		    struct tpa_keyset **ks)
 {
-	char err[TPA_KEYSET_ERR_LEN];
-
 	*ks = NULL;
 	*root = NULL;
 	if (!kf->exists) {
 		*root = json_pack("{s:[]}", "keys");
 	} else {
+		char err[TPA_KEYSET_ERR_LEN];
+
 		*ks = tpa_keyset_load_string(kf->text, kf->len, err,
 					     sizeof(err));
 		if (*ks == NULL) {

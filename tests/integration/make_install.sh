@@ -20,13 +20,15 @@ ok "make install DESTDIR=... succeeds"
 check "make install installs the patched turnserver, turn-token, the plugin and the man pages" \
 	eval '[ -x "$P/bin/turnserver" ] && [ -x "$P/bin/turn-token" ] &&
 	      [ -f "$P/lib/coturn-tpa/coturn_tpa.so" ] &&
-	      [ -f "$P/share/man/man1/turn-token.1" ] && [ -f "$P/share/man/man8/coturn-tpa.8" ]'
+	      [ -f "$P/share/man/man1/turn-token.1" ] && [ -f "$P/share/man/man8/turnserver-tpa.8" ]'
 check "the installed turnserver is the patched one, byte for byte" \
 	cmp -s "$P/bin/turnserver" "$TURNSERVER"
+check "turnserver-tpa, the package's name for it, is the same program" \
+	eval '[ "$(readlink "$P/bin/turnserver-tpa")" = turnserver ]'
 check "no libtool archive next to the plugin" \
 	test ! -e "$P/lib/coturn-tpa/coturn_tpa.la"
 check "the man pages format without warnings" eval \
-	'for m in "$P/share/man/man1/turn-token.1" "$P/share/man/man8/coturn-tpa.8"; do
+	'for m in "$P/share/man/man1/turn-token.1" "$P/share/man/man8/turnserver-tpa.8"; do
 		[ -z "$(LC_ALL=C.UTF-8 MANROFFSEQ="" MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)" ] || exit 1
 	 done'
 

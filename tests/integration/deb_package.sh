@@ -91,20 +91,19 @@ check "systemd-analyze security rates the sandbox OK (exposure below 2.0)" \
 # in_root USER ARGS...: runs ARGS as USER (uid:gid) chrooted in the scratch
 # root, in a mount namespace of its own that lends it this machine's
 # libraries (and /dev); nothing of the scratch root is mounted here.
+# unshare, sh and chroot each exec the next: the pid is the program's.
+IN_ROOT='r=$1 user=$2
+	shift 2
+	for d in usr/lib/x86_64-linux-gnu lib/x86_64-linux-gnu lib64 dev; do
+		mkdir -p "$r/$d"
+	done
+	mount --bind -o ro /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" &&
+	mount --bind -o ro /usr/lib/x86_64-linux-gnu "$r/lib/x86_64-linux-gnu" &&
+	mount --bind -o ro /usr/lib64 "$r/lib64" &&
+	mount --bind /dev "$r/dev" &&
+	exec chroot --userspec="$user" "$r" "$@"'
 in_root() {
-	local user=$1
-	shift
-	unshare -m --propagation private sh -c '
-		r=$1 user=$2
-		shift 2
-		for d in usr/lib/x86_64-linux-gnu lib/x86_64-linux-gnu lib64 dev; do
-			mkdir -p "$r/$d"
-		done
-		mount --bind -o ro /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" &&
-		mount --bind -o ro /usr/lib/x86_64-linux-gnu "$r/lib/x86_64-linux-gnu" &&
-		mount --bind -o ro /usr/lib64 "$r/lib64" &&
-		mount --bind /dev "$r/dev" &&
-		exec chroot --userspec="$user" "$r" "$@"' in_root "$R" "$user" "$@"
+	unshare -m --propagation private sh -c "$IN_ROOT" in_root "$R" "$@"
 }
 
 check "the installed turn-token makes the key set, owned by coturn-tpa, mode 0600" eval \
@@ -122,7 +121,8 @@ mkdir -p "$R/run/coturn-tpa" "$R/var/lib/coturn-tpa" # RuntimeDirectory, StateDi
 chown "$tpa_uid:$tpa_gid" "$R/run/coturn-tpa" "$R/var/lib/coturn-tpa"
 chmod 0700 "$R/run/coturn-tpa" "$R/var/lib/coturn-tpa"
 TS_PORT=$(free_port)
-in_root "$tpa_uid:$tpa_gid" "${cmd[@]}" --listening-ip=127.0.0.1 \
+unshare -m --propagation private sh -c "$IN_ROOT" in_root "$R" \
+	"$tpa_uid:$tpa_gid" "${cmd[@]}" --listening-ip=127.0.0.1 \
 	--relay-ip=127.0.0.1 --listening-port="$TS_PORT" --min-port=50000 \
 	--max-port=59999 --no-tls --no-dtls --no-cli >"$T/server.log" 2>&1 &
 TS_PID=$!

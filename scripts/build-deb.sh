@@ -35,7 +35,7 @@ mkdir -p "$tree/build/dl"
 (cd "$src" && git ls-files -z --cached --others --exclude-standard |
 	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	tar --null -T - -cf -) | tar -C "$tree" -xf -
-cp "$src"/build/dl/*.orig.tar.gz "$tree/build/dl/" 2>/dev/null || true
+cp "$src"/build/dl/*.orig.tar.gz "$tree/build/dl/" # make deb fetched it
 
 echo "build-deb: building in $tree (log: $out/build.log)"
 start=$(date +%s)

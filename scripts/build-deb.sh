@@ -1,10 +1,10 @@
 #!/bin/sh
-# build-deb.sh SRCDIR OUTDIR
+# build-deb.sh SRCDIR OUTDIR TARBALL
 #
 # Builds the Debian binary packages of debian/ with dpkg-buildpackage from
 # a copy of the source tree (the files git tracks or would track, as they
 # are in the work tree now: never build products), so the build tree is
-# left alone.  coturn's verified tarball is copied in, so nothing is
+# left alone.  coturn's verified TARBALL is copied in, so nothing is
 # downloaded.  Then lintian checks the result; any tag that is not
 # overridden (with its reason) in debian/*.lintian-overrides fails.
 # The packages, .buildinfo and .changes end up in OUTDIR, with
@@ -35,7 +35,7 @@ mkdir -p "$tree/build/dl"
 (cd "$src" && git ls-files -z --cached --others --exclude-standard |
 	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	tar --null -T - -cf -) | tar -C "$tree" -xf -
-cp "$src"/build/dl/*.orig.tar.gz "$tree/build/dl/" # make deb fetched it
+cp "$3" "$tree/build/dl/"
 
 echo "build-deb: building in $tree (log: $out/build.log)"
 start=$(date +%s)

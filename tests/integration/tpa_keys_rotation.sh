@@ -37,6 +37,10 @@ issue() {
 		--lifetime 300
 }
 
+# set_kid KID: what the issuers use from now on; replaced, never written in
+# place, so a worker never reads an empty file.
+set_kid() { echo "$1" >"$T/kid.new" && mv "$T/kid.new" "$T/kid"; }
+
 # worker N: issue a token under the kid in $T/kid, allocate with it, and
 # record "ok KID" or "FAIL KID ...", until $T/stop exists.
 worker() {
@@ -73,7 +77,7 @@ every_worker_did() {
 	done
 }
 
-echo old >"$T/kid"
+set_kid old
 for w in $(seq $WORKERS); do
 	worker "$w" &
 	PIDS+=("$!")
@@ -92,7 +96,7 @@ check "the set is 0600 after keys add" eval '[ "$(stat -c %a "$K")" = 600 ]'
 mapfile -t secrets < <(jq -r '.keys[].k' "$K")
 
 # 2. issuers switch to the new kid; once every client has used it...
-echo new >"$T/kid"
+set_kid new
 check "clients allocate with the new key" \
 	wait_for "allocations under new" every_worker_did "ok new"
 

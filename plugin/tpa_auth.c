@@ -15,16 +15,18 @@
 #define COTURN_LEGACY_KEY_LEN 16 /* coturn issue 189 */
 #define TPA_HMAC_SHA1_KEY_LEN 20
 
-static void reject(struct tpa_auth_outcome *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* REJECT with "token ID: why" as the reason (cut to fit). */
-static void reject(struct tpa_auth_outcome *out, const char *fmt, ...)
+/* REJECT for why, with "token ID: why" as the reason (cut to fit). */
+static void reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
+		   const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	out->verdict = TPA_REJECT;
+	out->refusal = why;
 	n = snprintf(out->reason, sizeof(out->reason),
 		     "token %s: ", out->token_id[0] ? out->token_id : "-");
 	if (n < 0 || (size_t)n >= sizeof(out->reason))
@@ -49,12 +51,13 @@ static int check_key_time(const struct tpa_key *k, uint64_t now,
 {
 	switch (tpa_key_usable(k, (int64_t)now)) {
 	case TPA_KEY_NOT_YET:
-		reject(out, "key '%s' is not valid before %lld", k->kid,
+		reject(out, TPA_REFUSAL_KEY_NOT_VALID,
+		       "key '%s' is not valid before %lld", k->kid,
 		       (long long)k->nbf);
 		return -1;
 	case TPA_KEY_EXPIRED:
-		reject(out, "key '%s' expired at %lld", k->kid,
-		       (long long)k->exp);
+		reject(out, TPA_REFUSAL_KEY_NOT_VALID,
+		       "key '%s' expired at %lld", k->kid, (long long)k->exp);
 		return -1;
 	default:
 		return 0;
@@ -68,13 +71,14 @@ static int check_window(const struct tpa_token *t, uint64_t now, uint32_t skew,
 
 	switch (tpa_token_window(t, now, skew)) {
 	case TPA_WINDOW_NOT_YET:
-		reject(out,
+		reject(out, TPA_REFUSAL_NOT_YET_VALID,
 		       "token is from the future: issued at %llu, now %llu, "
 		       "skew %u s",
 		       (unsigned long long)ts, (unsigned long long)now, skew);
 		return -1;
 	case TPA_WINDOW_EXPIRED:
-		reject(out, "token expired at %llu, now %llu, skew %u s",
+		reject(out, TPA_REFUSAL_EXPIRED,
+		       "token expired at %llu, now %llu, skew %u s",
 		       (unsigned long long)tpa_token_expiry(t),
 		       (unsigned long long)now, skew);
 		return -1;
@@ -104,12 +108,13 @@ static int check_integrity(const struct tpa_stun_view *v,
 		return 0;
 	}
 	if (rc == TPA_STUN_ERR_INTEGRITY)
-		reject(out,
+		reject(out, TPA_REFUSAL_BAD_INTEGRITY,
 		       "MESSAGE-INTEGRITY does not match the token's "
 		       "%zu-byte mac_key",
 		       t->mac_key_len);
 	else
-		reject(out, "MESSAGE-INTEGRITY: %s", tpa_stun_strerror(rc));
+		reject(out, TPA_REFUSAL_BAD_INTEGRITY, "MESSAGE-INTEGRITY: %s",
+		       tpa_stun_strerror(rc));
 	return -1;
 }
 
@@ -132,10 +137,11 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 		break;
 	case -1:
 		printable_kid(kid, shown, sizeof(shown));
-		reject(out, "unknown kid '%s'", shown);
+		reject(out, TPA_REFUSAL_UNKNOWN_KID, "unknown kid '%s'", shown);
 		return;
 	default:
-		reject(out, "the key store cannot be read now");
+		reject(out, TPA_REFUSAL_KEY_STORE,
+		       "the key store cannot be read now");
 		out->verdict = TPA_ERROR; /* fail closed, as a broken plugin */
 		return;
 	}
@@ -143,7 +149,8 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 		goto out;
 	if (tpa_token_decode(key.k, key.k_len, ctx->server_name, at->value,
 			     at->len, &tok, why, sizeof(why)) != TPA_TOKEN_OK) {
-		reject(out, "kid '%s': %s", key.kid, why);
+		reject(out, TPA_REFUSAL_BAD_TOKEN, "kid '%s': %s", key.kid,
+		       why);
 		goto out;
 	}
 	if (check_window(&tok, now, skew, out) != 0)
@@ -173,8 +180,8 @@ void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 	memset(out, 0, sizeof(*out));
 	rc = tpa_stun_parse(&v, msg, len);
 	if (rc != 0) {
-		reject(out, "malformed STUN request: %s",
-		       tpa_stun_strerror(rc));
+		reject(out, TPA_REFUSAL_BAD_REQUEST,
+		       "malformed STUN request: %s", tpa_stun_strerror(rc));
 		return;
 	}
 	rc = tpa_stun_get_attr(&v, TPA_STUN_ATTR_ACCESS_TOKEN, &at);
@@ -183,12 +190,14 @@ void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 		return;
 	}
 	if (rc != 0) {
-		reject(out, "ACCESS-TOKEN: %s", tpa_stun_strerror(rc));
+		reject(out, TPA_REFUSAL_BAD_REQUEST, "ACCESS-TOKEN: %s",
+		       tpa_stun_strerror(rc));
 		return;
 	}
 	tpa_token_id(at.value, at.len, out->token_id);
 	if (!username || !username[0]) {
-		reject(out, "no USERNAME, which must name the kid");
+		reject(out, TPA_REFUSAL_BAD_REQUEST,
+		       "no USERNAME, which must name the kid");
 		return;
 	}
 	check_token(ctx, &v, &at, username, now, out);

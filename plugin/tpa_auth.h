@@ -11,6 +11,7 @@
 
 #include "tpa_config.h"
 #include "tpa_keystore.h"
+#include "tpa_refusal.h"
 #include "tpa_token.h"
 
 enum tpa_verdict { TPA_PASS = 0, TPA_ACCEPT, TPA_REJECT, TPA_ERROR };
@@ -32,6 +33,7 @@ struct tpa_auth_outcome {
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
 	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
 	char reason[TPA_REASON_LEN]; /* REJECT / ERROR: why; safe to log */
+	enum tpa_refusal refusal;    /* REJECT / ERROR: why, as a class */
 };
 
 /*

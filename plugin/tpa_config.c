@@ -34,6 +34,8 @@ static int parse_reload(const char *value, struct tpa_config *cfg, char *why,
 			size_t whylen);
 static int parse_log_level(const char *value, struct tpa_config *cfg, char *why,
 			   size_t whylen);
+static int parse_metrics_listen(const char *value, struct tpa_config *cfg,
+				char *why, size_t whylen);
 
 static const struct setting settings[] = {
 	{"key-set", parse_key_set, 1},
@@ -41,6 +43,7 @@ static const struct setting settings[] = {
 	{"legacy-coturn-keying", parse_legacy, 0},
 	{"key-set-check-ms", parse_reload, 0},
 	{"log-level", parse_log_level, 0},
+	{"metrics-listen", parse_metrics_listen, 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -140,6 +143,12 @@ static int parse_log_level(const char *value, struct tpa_config *cfg, char *why,
 	snprintf(why, whylen, "'%.32s' is not error, warning, info or debug",
 		 value);
 	return -1;
+}
+
+static int parse_metrics_listen(const char *value, struct tpa_config *cfg,
+				char *why, size_t whylen)
+{
+	return tpa_loopback_parse(value, &cfg->metrics_listen, why, whylen);
 }
 
 static char *trim(char *s)

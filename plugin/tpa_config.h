@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tpa_loopback.h"
+
 #define TPA_CONFIG_PATH_MAX 1024
 #define TPA_CONFIG_ERR_LEN 512
 
@@ -28,6 +30,7 @@ struct tpa_config {
 	int legacy_coturn_keying;	   /* also accept 16 of 20 key bytes */
 	uint32_t reload_check_ms;	   /* how often to stat the key set */
 	enum tpa_log_level log_level;	   /* least important level logged */
+	struct tpa_loopback_addr metrics_listen; /* text "": metrics off */
 };
 
 /*

@@ -16,11 +16,13 @@
 #include "tpa_auth.h"
 #include "tpa_config.h"
 #include "tpa_keystore.h"
+#include "tpa_observe.h"
 
 struct tpa_state {
 	const struct turn_auth_host *host;
 	struct tpa_config cfg;
 	struct tpa_keystore *keys;
+	struct tpa_observe obs; /* metrics, live sessions */
 };
 
 static void plog(const struct tpa_state *st, enum tpa_log_level level,
@@ -49,10 +51,16 @@ static void keystore_log(void *ctx, enum tpa_log_level level, const char *msg)
 	plog(ctx, level, "%s", msg);
 }
 
+static void exporter_log(void *ctx, const char *msg)
+{
+	plog(ctx, TPA_LOG_WARNING, "metrics: %s", msg);
+}
+
 static void state_free(struct tpa_state *st)
 {
 	if (!st)
 		return;
+	tpa_observe_stop(&st->obs);
 	tpa_keystore_close(st->keys);
 	free(st);
 }
@@ -77,8 +85,12 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 	}
 	st->keys = tpa_keystore_open(st->cfg.key_set, st->cfg.reload_check_ms,
 				     keystore_log, st, err, errlen);
-	if (!st->keys)
+	if (!st->keys || tpa_observe_start(&st->obs, &st->cfg.metrics_listen,
+					   exporter_log, st, err, errlen) != 0)
 		goto fail;
+	if (st->obs.exporter)
+		plog(st, TPA_LOG_INFO, "metrics on http://%s/metrics",
+		     st->cfg.metrics_listen.text);
 	plog(st, TPA_LOG_INFO,
 	     "ready: %zu keys from %s, server name '%s', clock skew %u s, "
 	     "legacy coturn keying %s",
@@ -124,6 +136,7 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 	struct tpa_state *st = state;
 	struct tpa_auth_ctx ctx = {&st->cfg, st->keys, st->host->server_name};
 	struct tpa_auth_outcome o;
+	uint64_t started = tpa_metrics_start(st->obs.metrics);
 	uint64_t now = (uint64_t)time(NULL);
 	enum turn_auth_verdict v;
 
@@ -144,8 +157,16 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 		snprintf(res->reason, sizeof(res->reason), "%s", o.reason);
 		v = TURN_AUTH_ERROR;
 	}
+	tpa_observe_decision(&st->obs, r->session_id, &o, v, started, now);
 	OPENSSL_cleanse(&o, sizeof(o));
 	return v;
+}
+
+static void tpa_session_closed(void *state, uint64_t session_id)
+{
+	struct tpa_state *st = state;
+
+	tpa_observe_session_closed(&st->obs, session_id);
 }
 
 static void tpa_fini(void *state)
@@ -160,7 +181,7 @@ static const struct turn_auth_plugin tpa_table = {
 	.flags = TURN_AUTH_PLUGIN_THIRD_PARTY,
 	.init = tpa_init,
 	.authorize = tpa_authorize,
-	.session_closed = NULL,
+	.session_closed = tpa_session_closed,
 	.fini = tpa_fini,
 };
 

@@ -53,6 +53,10 @@ run_one unit-stun "$U/test_stun"
 run_one unit-config "$U/test_config" "$D/configs"
 run_one unit-auth "$U/test_auth"
 run_one unit-keystore "$U/test_keystore"
+run_one unit-metrics "$U/test_metrics"
+run_one unit-live "$U/test_live"
+run_one unit-metrics-http "$U/test_metrics_http"
+run_one unit-observe "$U/test_observe"
 run_one fuzz-regress sh "$TOP_SRCDIR/tests/fuzz/run-fuzz.sh" --regress \
 	"$TOP_BUILDDIR/tests/fuzz/build"
 run_one unit-oauth-interop sh "$TOP_SRCDIR/tests/unit/oauth_interop.sh" \

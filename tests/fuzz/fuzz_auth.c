@@ -17,7 +17,7 @@
  * trusted ACCESS-TOKEN; ACCEPT hands back a key that really verifies the
  * request's MESSAGE-INTEGRITY, of 20/32 bytes (16 only in legacy mode),
  * the kid asked for, an expiry within the skew of now; REJECT has a
- * non-empty reason;
+ * non-empty reason; a refusal class is set exactly when refused;
  * reasons are printable (they go to the log) and only ACCEPT carries key
  * bytes.
  */
@@ -151,6 +151,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(out.reason[0] != '\0');
 	if (out.verdict == TPA_PASS)
 		FUZZ_CHECK(out.reason[0] == '\0' && out.token_id[0] == '\0');
+	/* the refusal class the metrics count: set exactly when refused */
+	FUZZ_CHECK((out.refusal == TPA_REFUSAL_NONE) ==
+		   (out.verdict == TPA_ACCEPT || out.verdict == TPA_PASS));
+	FUZZ_CHECK((unsigned)out.refusal < TPA_REFUSAL_COUNT);
 	free(msg);
 	return 0;
 }

@@ -58,4 +58,23 @@ check "a good configuration starts" test $? -eq 0
 check "... and says what it loaded" \
 	log_has "$T/good.log" "ready: 1 keys from $T/good.json, server name 'example.org'"
 
+# metrics-listen: loopback only, a real port, one that is free
+printf 'key-set = %s\nmetrics-listen = 192.0.2.1:9641\n' "$T/good.json" \
+	>"$T/metrics-remote.conf"
+printf 'key-set = %s\nmetrics-listen = 127.0.0.1:0\n' "$T/good.json" \
+	>"$T/metrics-port0.conf"
+MPORT=$(free_port)
+printf 'key-set = %s\nmetrics-listen = 127.0.0.1:%s\n' "$T/good.json" \
+	"$MPORT" >"$T/metrics.conf"
+cp "$T/metrics.conf" "$T/metrics-inuse.conf"
+check "metrics on a non-loopback address" refuses metrics-remote \
+	"$T/metrics-remote.conf:2: metrics-listen: '192.0.2.1' is not a loopback address (127.0.0.0/8 or [::1])"
+check "metrics on port 0" refuses metrics-port0 \
+	"$T/metrics-port0.conf:2: metrics-listen: port '0' is not 1 to 65535"
+start_turnserver metrics "$TURNSERVER" --auth-plugin="$PLUGIN" \
+	--auth-plugin-config="$T/metrics.conf"
+check "metrics on a free loopback port start" test $? -eq 0
+check "metrics on a port in use stop a second server" refuses metrics-inuse \
+	"metrics-listen 127.0.0.1:$MPORT: cannot listen: Address already in use"
+
 finish

@@ -65,7 +65,7 @@ static void decide(const uint8_t *req, size_t len, const char *user,
 		   struct tpa_auth_outcome *out);
 static void expect_reject(const uint8_t *tok, size_t tok_len, const char *user,
 			  const struct req_opts *o, uint64_t now,
-			  const char *why);
+			  enum tpa_refusal refusal, const char *why);
 static void expect_accept(const uint8_t *tok, size_t tok_len, const char *user,
 			  const struct req_opts *o, uint64_t now,
 			  const uint8_t *key, size_t key_len, uint64_t expiry);
@@ -276,12 +276,20 @@ static void decide(const uint8_t *req, size_t len, const char *user,
 	memset(out, 0xaa, sizeof(*out));
 	tpa_auth_rfc7635(&ctx, req, len, user, now, out);
 	check_invariants(out, tok, tok_len);
+	/* a refusal class exactly when refused, and one of the known ones */
+	CHECK_MSG((out->refusal == TPA_REFUSAL_NONE) ==
+				  (out->verdict == TPA_ACCEPT ||
+				   out->verdict == TPA_PASS) &&
+			  (unsigned)out->refusal < TPA_REFUSAL_COUNT,
+		  "verdict %d, refusal %d", (int)out->verdict,
+		  (int)out->refusal);
 }
 
-/* A request carrying tok from user must be rejected for "token ID: why". */
+/* A request carrying tok from user must be rejected for "token ID: why",
+ * counted as refusal. */
 static void expect_reject(const uint8_t *tok, size_t tok_len, const char *user,
 			  const struct req_opts *o, uint64_t now,
-			  const char *why)
+			  enum tpa_refusal refusal, const char *why)
 {
 	uint8_t req[512];
 	char want[TPA_REASON_LEN + 64], id[TPA_TOKEN_ID_LEN + 1];
@@ -294,6 +302,8 @@ static void expect_reject(const uint8_t *tok, size_t tok_len, const char *user,
 	CHECK_MSG(out.verdict == TPA_REJECT, "verdict %d for \"%s\"",
 		  (int)out.verdict, why);
 	CHECK_STR(out.reason, want);
+	CHECK_MSG(out.refusal == refusal, "refusal %d, want %d for \"%s\"",
+		  (int)out.refusal, (int)refusal, why);
 }
 
 static void expect_accept(const uint8_t *tok, size_t tok_len, const char *user,
@@ -385,16 +395,17 @@ static void test_legacy_keying(void)
 	expect_accept(tok, o.tok_len, "k256", &o, T0, mac20, 20, T0 + LIFETIME);
 	/* only a 20-byte key is cut: a 32-byte key signed with 16 is not */
 	expect_reject(tok32, o32.tok_len, "k256", &o32, T0,
+		      TPA_REFUSAL_BAD_INTEGRITY,
 		      "MESSAGE-INTEGRITY does not match the token's 32-byte "
 		      "mac_key");
 	o.mi_len = 19;
-	expect_reject(tok, o.tok_len, "k256", &o, T0,
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
 		      "MESSAGE-INTEGRITY does not match the token's 20-byte "
 		      "mac_key");
 
 	cfg.legacy_coturn_keying = 0;
 	o.mi_len = 16;
-	expect_reject(tok, o.tok_len, "k256", &o, T0,
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
 		      "MESSAGE-INTEGRITY does not match the token's 20-byte "
 		      "mac_key");
 	o.mi_len = 20;
@@ -410,26 +421,32 @@ static void test_unknown_kid(void)
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
-	expect_reject(tok, o.tok_len, "nokid", &o, T0, "unknown kid 'nokid'");
-	expect_reject(tok, o.tok_len, "K256", &o, T0, "unknown kid 'K256'");
+	expect_reject(tok, o.tok_len, "nokid", &o, T0, TPA_REFUSAL_UNKNOWN_KID,
+		      "unknown kid 'nokid'");
+	expect_reject(tok, o.tok_len, "K256", &o, T0, TPA_REFUSAL_UNKNOWN_KID,
+		      "unknown kid 'K256'");
 	expect_reject(tok, o.tok_len,
 		      "a\x01"
 		      "b\x7f c\xc3\xa9\td\x1b[0m",
-		      &o, T0, "unknown kid 'a?b??c???d?[0m'");
+		      &o, T0, TPA_REFUSAL_UNKNOWN_KID,
+		      "unknown kid 'a?b??c???d?[0m'");
 	memset(kid, 'x', sizeof(kid) - 1);
 	kid[sizeof(kid) - 1] = '\0';
 	snprintf(want, sizeof(want), "unknown kid '%.*s'", TPA_KID_LOG_MAX,
 		 kid);
-	expect_reject(tok, o.tok_len, kid, &o, T0, want);
+	expect_reject(tok, o.tok_len, kid, &o, T0, TPA_REFUSAL_UNKNOWN_KID,
+		      want);
 	/* exactly TPA_KID_LOG_MAX characters are shown whole */
 	kid[TPA_KID_LOG_MAX] = '\0';
-	expect_reject(tok, o.tok_len, kid, &o, T0, want);
+	expect_reject(tok, o.tok_len, kid, &o, T0, TPA_REFUSAL_UNKNOWN_KID,
+		      want);
 	/* a valid but unknown 128-byte kid is cut the same way */
 	memset(kid, 'k', TPA_KID_MAX);
 	kid[TPA_KID_MAX] = '\0';
 	snprintf(want, sizeof(want), "unknown kid '%.*s'", TPA_KID_LOG_MAX,
 		 kid);
-	expect_reject(tok, o.tok_len, kid, &o, T0, want);
+	expect_reject(tok, o.tok_len, kid, &o, T0, TPA_REFUSAL_UNKNOWN_KID,
+		      want);
 }
 
 /* ts - skew <= now < ts + lifetime + skew, to the second. */
@@ -449,12 +466,14 @@ static void test_token_window(void)
 		 "token is from the future: issued at %" PRIu64 ", now %" PRIu64
 		 ", skew 5 s",
 		 T0, T0 - 6);
-	expect_reject(tok, o.tok_len, "k256", &o, T0 - 6, why);
+	expect_reject(tok, o.tok_len, "k256", &o, T0 - 6,
+		      TPA_REFUSAL_NOT_YET_VALID, why);
 	expect_accept(tok, o.tok_len, "k256", &o, end + 5 - 1, mac20, 20, end);
 	snprintf(why, sizeof(why),
 		 "token expired at %" PRIu64 ", now %" PRIu64 ", skew 5 s", end,
 		 end + 5);
-	expect_reject(tok, o.tok_len, "k256", &o, end + 5, why);
+	expect_reject(tok, o.tok_len, "k256", &o, end + 5, TPA_REFUSAL_EXPIRED,
+		      why);
 
 	cfg.clock_skew = 0;
 	expect_accept(tok, o.tok_len, "k256", &o, T0, mac20, 20, end);
@@ -462,12 +481,14 @@ static void test_token_window(void)
 		 "token is from the future: issued at %" PRIu64 ", now %" PRIu64
 		 ", skew 0 s",
 		 T0, T0 - 1);
-	expect_reject(tok, o.tok_len, "k256", &o, T0 - 1, why);
+	expect_reject(tok, o.tok_len, "k256", &o, T0 - 1,
+		      TPA_REFUSAL_NOT_YET_VALID, why);
 	expect_accept(tok, o.tok_len, "k256", &o, end - 1, mac20, 20, end);
 	snprintf(why, sizeof(why),
 		 "token expired at %" PRIu64 ", now %" PRIu64 ", skew 0 s", end,
 		 end);
-	expect_reject(tok, o.tok_len, "k256", &o, end, why);
+	expect_reject(tok, o.tok_len, "k256", &o, end, TPA_REFUSAL_EXPIRED,
+		      why);
 
 	/* lifetime 0 without skew is never valid */
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
@@ -475,7 +496,7 @@ static void test_token_window(void)
 	snprintf(why, sizeof(why),
 		 "token expired at %" PRIu64 ", now %" PRIu64 ", skew 0 s", T0,
 		 T0);
-	expect_reject(tok, o.tok_len, "k256", &o, T0, why);
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_EXPIRED, why);
 
 	/* the largest skew the config allows */
 	cfg.clock_skew = 3600;
@@ -497,13 +518,15 @@ static void test_key_window(void)
 			       tpa_token_ts_make(T0 + 50, 0), LIFETIME, tok);
 	snprintf(why, sizeof(why), "key 'knbf' is not valid before %" PRIu64,
 		 T0 + 100);
-	expect_reject(tok, o.tok_len, "knbf", &o, T0 + 99, why);
+	expect_reject(tok, o.tok_len, "knbf", &o, T0 + 99,
+		      TPA_REFUSAL_KEY_NOT_VALID, why);
 	expect_accept(tok, o.tok_len, "knbf", &o, T0 + 100, mac20, 20,
 		      T0 + 50 + LIFETIME);
 	/* the session ends with the key when the key ends first */
 	expect_accept(tok, o.tok_len, "kexp", &o, T0 + 99, mac20, 20, T0 + 100);
 	snprintf(why, sizeof(why), "key 'kexp' expired at %" PRIu64, T0 + 100);
-	expect_reject(tok, o.tok_len, "kexp", &o, T0 + 100, why);
+	expect_reject(tok, o.tok_len, "kexp", &o, T0 + 100,
+		      TPA_REFUSAL_KEY_NOT_VALID, why);
 }
 
 /* Tokens that do not decrypt under the kid's key. */
@@ -517,33 +540,38 @@ static void test_bad_tokens(void)
 
 	o.tok_len = make_token(as256, 32, "turn.example.com", mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
-	expect_reject(tok, o.tok_len, "k256", &o, T0, auth_failed);
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		      auth_failed);
 	o.tok_len = make_token(as_other, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
-	expect_reject(tok, o.tok_len, "k256", &o, T0, auth_failed);
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		      auth_failed);
 	/* made for k128, presented as k256 */
 	o.tok_len = make_token(as128, 16, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
-	expect_reject(tok, o.tok_len, "k256", &o, T0, auth_failed);
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		      auth_failed);
 	/* one bit flipped in the ciphertext, then in the tag */
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
 	tok[20] ^= 0x01;
-	expect_reject(tok, o.tok_len, "k256", &o, T0, auth_failed);
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		      auth_failed);
 	tok[20] ^= 0x01;
 	tok[o.tok_len - 1] ^= 0x80;
-	expect_reject(tok, o.tok_len, "k256", &o, T0, auth_failed);
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		      auth_failed);
 	tok[o.tok_len - 1] ^= 0x80;
 	/* cut short, a length between the two valid ones, and empty */
 	o.tok_len--;
-	expect_reject(tok, o.tok_len, "k256", &o, T0,
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
 		      "kid 'k256': token is 63 bytes, too short");
 	o.tok_len += 5;
-	expect_reject(tok, o.tok_len, "k256", &o, T0,
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
 		      "kid 'k256': token is 68 bytes, expected 64 or 76 "
 		      "(truncated?)");
 	o.tok_len = 0;
-	expect_reject(tok, 0, "k256", &o, T0,
+	expect_reject(tok, 0, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
 		      "kid 'k256': token is 0 bytes, too short");
 }
 
@@ -555,19 +583,19 @@ static void test_bad_integrity(void)
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
-	expect_reject(tok, o.tok_len, "k256", &o, T0,
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
 		      "MESSAGE-INTEGRITY: no such attribute");
 	memcpy(other, mac20, sizeof(other));
 	other[19] ^= 1;
 	o.mi_key = other;
 	o.mi_len = sizeof(other);
-	expect_reject(tok, o.tok_len, "k256", &o, T0,
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
 		      "MESSAGE-INTEGRITY does not match the token's 20-byte "
 		      "mac_key");
 	/* the AS-RS key is not the MESSAGE-INTEGRITY key */
 	o.mi_key = as256;
 	o.mi_len = sizeof(as256);
-	expect_reject(tok, o.tok_len, "k256", &o, T0,
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
 		      "MESSAGE-INTEGRITY does not match the token's 20-byte "
 		      "mac_key");
 	/* a request changed after it was signed */
@@ -593,9 +621,9 @@ static void test_username(void)
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
-	expect_reject(tok, o.tok_len, "", &o, T0,
+	expect_reject(tok, o.tok_len, "", &o, T0, TPA_REFUSAL_BAD_REQUEST,
 		      "no USERNAME, which must name the kid");
-	expect_reject(tok, o.tok_len, NULL, &o, T0,
+	expect_reject(tok, o.tok_len, NULL, &o, T0, TPA_REFUSAL_BAD_REQUEST,
 		      "no USERNAME, which must name the kid");
 }
 
@@ -614,6 +642,7 @@ static void test_malformed_stun(void)
 	CHECK(out.verdict == TPA_REJECT);
 	CHECK_STR(out.reason, "token -: malformed STUN request: truncated "
 			      "message");
+	CHECK(out.refusal == TPA_REFUSAL_BAD_REQUEST);
 	CHECK_STR(out.token_id, "");
 	decide(req, 0, "k256", T0, NULL, 0, &out);
 	CHECK_STR(out.reason, "token -: malformed STUN request: truncated "

@@ -15,8 +15,9 @@
  * DIR/good/NAME/input must load, and DIR/good/NAME/expect lists every
  * setting as it was parsed, one "name=value" line each in this order:
  * key-set, clock-skew, legacy-coturn-keying (yes/no), key-set-check-ms,
- * log-level. The test formats the loaded struct the same way and compares
- * the two texts byte for byte, so defaults are checked too.
+ * log-level, then the optional settings that are on (metrics-listen). The
+ * test formats the loaded struct the same way and compares the two texts
+ * byte for byte, so defaults are checked too.
  *
  * --write-errors writes the current messages into the error files: review
  * the diff before committing it.
@@ -89,13 +90,18 @@ static void replace_all(const char *in, const char *what, const char *with,
 static void format_config(const struct tpa_config *cfg, char *out,
 			  size_t outcap)
 {
-	snprintf(out, outcap,
-		 "key-set=%s\nclock-skew=%u\nlegacy-coturn-keying=%s\n"
-		 "key-set-check-ms=%u\nlog-level=%s\n",
-		 cfg->key_set, (unsigned)cfg->clock_skew,
-		 cfg->legacy_coturn_keying ? "yes" : "no",
-		 (unsigned)cfg->reload_check_ms,
-		 tpa_log_level_name(cfg->log_level));
+	int n = snprintf(out, outcap,
+			 "key-set=%s\nclock-skew=%u\nlegacy-coturn-keying=%s\n"
+			 "key-set-check-ms=%u\nlog-level=%s\n",
+			 cfg->key_set, (unsigned)cfg->clock_skew,
+			 cfg->legacy_coturn_keying ? "yes" : "no",
+			 (unsigned)cfg->reload_check_ms,
+			 tpa_log_level_name(cfg->log_level));
+
+	/* optional settings: a line only when set (off by default) */
+	if (n > 0 && (size_t)n < outcap && cfg->metrics_listen.text[0])
+		snprintf(out + n, outcap - (size_t)n, "metrics-listen=%s\n",
+			 cfg->metrics_listen.text);
 }
 
 static void bad_case(const char *casedir, const char *name)

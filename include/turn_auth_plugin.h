@@ -161,12 +161,15 @@ struct turn_auth_result {
 	uint32_t size; /* sizeof(struct turn_auth_result) of the host */
 	/* ACCEPT: the HMAC key that MESSAGE-INTEGRITY of this session's
 	 * requests is checked with and its responses are signed with, used
-	 * whole (all key_len bytes). */
+	 * whole (all key_len bytes).  The host verifies the request's
+	 * MESSAGE-INTEGRITY with it before the key replaces the session's:
+	 * an ACCEPT whose key does not verify the request changes nothing. */
 	uint8_t key[TURN_AUTH_KEY_MAX];
 	size_t key_len; /* 1 .. TURN_AUTH_KEY_MAX */
 	/* ACCEPT: non-zero if the session is third-party authorized (RFC
-	 * 7635): the host then allows a new USERNAME (a new token) on the
-	 * same session and keeps the session's realm. */
+	 * 7635): the host then allows a new USERNAME on the same session in
+	 * a request that carries ACCESS-TOKEN (a new token), and keeps the
+	 * session's realm. */
 	int third_party;
 	/* ACCEPT: the longest the session may live, in seconds; 0 means the
 	 * host's own limit. */

@@ -330,9 +330,9 @@ uint64_t tpa_token_ts_seconds(uint64_t ts)
 enum tpa_window tpa_token_window(const struct tpa_token *t,
 				 uint64_t now_seconds, uint32_t skew_seconds)
 {
-	/* ts < 2^48, lifetime and skew < 2^32: the sums below cannot wrap. */
+	/* ts < 2^48, lifetime < 2^32: the sum below cannot wrap. */
 	uint64_t ts = tpa_token_ts_seconds(t->timestamp);
-	uint64_t end = ts + t->lifetime + skew_seconds;
+	uint64_t end = ts + t->lifetime;
 
 	if (ts > skew_seconds && now_seconds < ts - skew_seconds)
 		return TPA_WINDOW_NOT_YET;

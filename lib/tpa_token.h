@@ -108,9 +108,11 @@ uint64_t tpa_token_ts_make(uint64_t unix_seconds, uint32_t frac64000);
 uint64_t tpa_token_ts_seconds(uint64_t ts);
 
 /*
- * Checks the validity window: valid iff ts - skew <= now < ts + lifetime +
- * skew (ts in whole seconds), computed without overflow for all inputs.
- * t must not be NULL.
+ * Checks the validity window: valid iff ts - skew <= now < ts + lifetime
+ * (ts in whole seconds), computed without overflow for all inputs.  The
+ * skew admits a token stamped by a clock that runs ahead of ours; it never
+ * keeps a token past its end, since whatever the token authorizes ends
+ * there too.  t must not be NULL.
  */
 enum tpa_window tpa_token_window(const struct tpa_token *t,
 				 uint64_t now_seconds, uint32_t skew_seconds);

@@ -29,6 +29,11 @@
 #define RTO_INITIAL_MS 500
 #define UDP_MAX_SENDS 5
 
+_Static_assert(TPA_TURN_RX_MAX >= TPA_STUN_HDR_LEN + 0xFFFC,
+	       "rx holds the largest STUN message");
+_Static_assert(TPA_TURN_RX_MAX >= 4 + 0x10000,
+	       "rx holds the largest ChannelData frame, padded");
+
 /* What a request carries besides authentication. */
 struct req {
 	uint16_t method;
@@ -52,10 +57,15 @@ static int take_allocation(struct tpa_turn_client *c,
 static int64_t now_ms(void);
 static int remaining(int64_t deadline);
 static int wait_fd(struct tpa_turn_client *c, short events, int64_t deadline);
-static int open_socket(struct tpa_turn_client *c, const char *host,
-		       uint16_t port, int64_t deadline);
-static int tls_start(struct tpa_turn_client *c, const char *host,
-		     int64_t deadline);
+static int open_socket(struct tpa_turn_client *c, uint16_t port,
+		       uint16_t local_port, int64_t deadline);
+static int connect_to(struct tpa_turn_client *c, const struct sockaddr *sa,
+		      socklen_t salen, uint16_t local_port, int64_t deadline);
+static int bind_local(int fd, int family, const char *local_ip, uint16_t port);
+static int new_client_address(struct tpa_turn_client *c);
+static void close_stale(struct tpa_turn_client *c);
+static int tls_context(struct tpa_turn_client *c);
+static int tls_start(struct tpa_turn_client *c, int64_t deadline);
 static int tls_fail(struct tpa_turn_client *c, const char *what);
 static int send_all(struct tpa_turn_client *c, const uint8_t *p, size_t n,
 		    int64_t deadline);
@@ -175,76 +185,145 @@ struct tpa_turn_client *tpa_turn_connect(const char *host, uint16_t port,
 					 enum tpa_turn_transport transport,
 					 int flags, int timeout_ms)
 {
+	return tpa_turn_connect_from(NULL, 0, host, port, transport, flags,
+				     timeout_ms);
+}
+
+struct tpa_turn_client *tpa_turn_connect_from(const char *local_ip,
+					      uint16_t local_port,
+					      const char *host, uint16_t port,
+					      enum tpa_turn_transport transport,
+					      int flags, int timeout_ms)
+{
 	struct tpa_turn_client *c = calloc(1, sizeof(*c));
 	int64_t deadline;
 
 	if (c == NULL)
 		return NULL;
+	c->rx = malloc(TPA_TURN_RX_MAX);
+	if (c->rx == NULL) {
+		free(c);
+		return NULL;
+	}
 	c->fd = -1;
 	c->transport = transport;
 	c->flags = flags;
 	c->timeout_ms = timeout_ms;
 	if (host == NULL || port == 0 || timeout_ms <= 0 ||
-	    (unsigned)transport > TPA_TURN_TLS) {
+	    (unsigned)transport > TPA_TURN_TLS ||
+	    store_text(c->host, sizeof(c->host), host) != 0 ||
+	    (local_ip != NULL &&
+	     store_text(c->local_ip, sizeof(c->local_ip), local_ip) != 0)) {
 		set_err(c, TPA_TURN_ERR_ARG, "bad connect arguments");
 		c->dead = 1;
 		return c;
 	}
 	deadline = now_ms() + timeout_ms;
-	if (open_socket(c, host, port, deadline) == 0 &&
+	if (open_socket(c, port, local_port, deadline) == 0 &&
 	    transport == TPA_TURN_TLS)
-		tls_start(c, host, deadline);
+		tls_start(c, deadline);
 	if (c->err != 0)
 		c->dead = 1;
 	return c;
 }
 
-/* Resolves host and connects a non-blocking socket to the first answer. */
-static int open_socket(struct tpa_turn_client *c, const char *host,
-		       uint16_t port, int64_t deadline)
+/*
+ * Binds fd to local_ip ("": the wildcard address), an IP literal of
+ * family, and port (0: any). 0 or errno.
+ */
+static int bind_local(int fd, int family, const char *local_ip, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	void *ip;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_port = htons(port);
+		ip = &in6->sin6_addr;
+		len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_port = htons(port);
+		ip = &in->sin_addr;
+		len = sizeof(*in);
+	}
+	if (local_ip[0] != '\0' && inet_pton(family, local_ip, ip) != 1)
+		return EINVAL;
+	return bind(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : errno;
+}
+
+/*
+ * Connects a new non-blocking socket to sa, from c->local_ip if set and
+ * local_port if not 0.
+ * Returns 0 with c->fd set; an errno value with c->fd -1; or -1 (c->err
+ * set) if waiting failed.
+ */
+static int connect_to(struct tpa_turn_client *c, const struct sockaddr *sa,
+		      socklen_t salen, uint16_t local_port, int64_t deadline)
+{
+	int type = c->transport == TPA_TURN_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	int soerr;
+
+	c->fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return errno;
+	soerr = c->local_ip[0] != '\0' || local_port != 0
+			? bind_local(c->fd, sa->sa_family, c->local_ip,
+				     local_port)
+			: 0;
+	if (soerr == 0)
+		soerr = connect(c->fd, sa, salen) == 0 ? 0 : errno;
+	if (soerr == EINPROGRESS) {
+		int r = wait_fd(c, POLLOUT, deadline);
+		socklen_t sl = sizeof(soerr);
+		soerr = r == 0 ? ETIMEDOUT : 0;
+		if (r == 1 &&
+		    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+			soerr = errno;
+		if (r < 0)
+			soerr = -1;
+	}
+	if (soerr != 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	return soerr;
+}
+
+/*
+ * Resolves c->host and connects to the first answer that takes the
+ * connection; keeps that address in c->server for new_client_address.
+ */
+static int open_socket(struct tpa_turn_client *c, uint16_t port,
+		       uint16_t local_port, int64_t deadline)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	char portstr[8], why[128] = "no address";
-	int type = c->transport == TPA_TURN_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	char portstr[8];
 	int r, soerr = 0;
-	socklen_t sl;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = type;
+	hints.ai_socktype =
+		c->transport == TPA_TURN_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
-	r = getaddrinfo(host, portstr, &hints, &res);
+	r = getaddrinfo(c->host, portstr, &hints, &res);
 	if (r != 0)
-		return set_err(c, TPA_TURN_ERR_RESOLVE, "resolve %s: %s", host,
-			       gai_strerror(r));
+		return set_err(c, TPA_TURN_ERR_RESOLVE, "resolve %s: %s",
+			       c->host, gai_strerror(r));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		c->fd = socket(ai->ai_family,
-			       ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			       ai->ai_protocol);
-		if (c->fd < 0) {
-			soerr = errno;
-			snprintf(why, sizeof(why), "socket: %s",
-				 strerror(soerr));
+		if (ai->ai_addrlen > sizeof(c->server))
 			continue;
+		soerr = connect_to(c, ai->ai_addr, ai->ai_addrlen, local_port,
+				   deadline);
+		if (soerr == 0) {
+			memcpy(&c->server, ai->ai_addr, ai->ai_addrlen);
+			c->server_len = ai->ai_addrlen;
 		}
-		soerr = connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0
-				? 0
-				: errno;
-		if (soerr == EINPROGRESS) {
-			r = wait_fd(c, POLLOUT, deadline);
-			if (r < 0)
-				break;
-			soerr = r == 0 ? ETIMEDOUT : 0;
-			sl = sizeof(soerr);
-			if (r == 1 && getsockopt(c->fd, SOL_SOCKET, SO_ERROR,
-						 &soerr, &sl) != 0)
-				soerr = errno;
-		}
-		if (soerr == 0)
+		if (soerr <= 0)
 			break;
-		snprintf(why, sizeof(why), "connect: %s", strerror(soerr));
-		close(c->fd);
-		c->fd = -1;
 	}
 	freeaddrinfo(res);
 	if (c->err != 0)
@@ -253,8 +332,50 @@ static int open_socket(struct tpa_turn_client *c, const char *host,
 		return set_err(c,
 			       soerr == ETIMEDOUT ? TPA_TURN_ERR_TIMEOUT
 						  : TPA_TURN_ERR_IO,
-			       "%s port %u: %s", host, (unsigned)port, why);
+			       "%s port %u: %s", c->host, (unsigned)port,
+			       soerr > 0 ? strerror(soerr) : "no address");
 	return 0;
+}
+
+/*
+ * RFC 8656 section 7.4: after a 437 to an Allocate, a new client transport
+ * address. The old socket stays open (in c->stale_fds) until the Allocate
+ * ends, so that the new one cannot be given its port again; over TLS the
+ * handshake is done again on the new connection.
+ */
+static int new_client_address(struct tpa_turn_client *c)
+{
+	int64_t deadline = now_ms() + c->timeout_ms;
+	int soerr;
+
+	if (c->nstale >= (int)(sizeof(c->stale_fds) / sizeof(c->stale_fds[0])))
+		return set_err(c, TPA_TURN_ERR_ARG, "no room for an address");
+	if (c->ssl != NULL) {
+		SSL_free(c->ssl); /* leaves the fd open: SSL_set_fd */
+		c->ssl = NULL;
+	}
+	c->stale_fds[c->nstale++] = c->fd;
+	c->fd = -1;
+	c->rx_len = 0;
+	c->rx_have = 0;
+	soerr = connect_to(c, (struct sockaddr *)&c->server, c->server_len, 0,
+			   deadline);
+	if (soerr < 0)
+		return -1;
+	if (soerr > 0)
+		return set_err(c,
+			       soerr == ETIMEDOUT ? TPA_TURN_ERR_TIMEOUT
+						  : TPA_TURN_ERR_IO,
+			       "connecting from a new client address: %s",
+			       strerror(soerr));
+	return c->transport == TPA_TURN_TLS ? tls_start(c, deadline) : 0;
+}
+
+/* Closes the sockets of the addresses that got 437. */
+static void close_stale(struct tpa_turn_client *c)
+{
+	while (c->nstale > 0)
+		close(c->stale_fds[--c->nstale]);
 }
 
 static int tls_fail(struct tpa_turn_client *c, const char *what)
@@ -275,15 +396,9 @@ static int tls_fail(struct tpa_turn_client *c, const char *what)
 	return set_err(c, TPA_TURN_ERR_TLS, "TLS %s: %s", what, buf);
 }
 
-/* Sets up OpenSSL on the connected socket and does the handshake. */
-static int tls_start(struct tpa_turn_client *c, const char *host,
-		     int64_t deadline)
+/* The TLS context of the handle, made once (a new address reuses it). */
+static int tls_context(struct tpa_turn_client *c)
 {
-	struct in6_addr ip;
-	int is_ip, r;
-
-	is_ip = inet_pton(AF_INET, host, &ip) == 1 ||
-		inet_pton(AF_INET6, host, &ip) == 1;
 	c->ssl_ctx = SSL_CTX_new(TLS_client_method());
 	if (c->ssl_ctx == NULL ||
 	    !SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION))
@@ -293,6 +408,20 @@ static int tls_start(struct tpa_turn_client *c, const char *host,
 			return tls_fail(c, "trust store");
 		SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
 	}
+	return 0;
+}
+
+/* Sets up OpenSSL on the connected socket and does the handshake. */
+static int tls_start(struct tpa_turn_client *c, int64_t deadline)
+{
+	const char *host = c->host;
+	struct in6_addr ip;
+	int is_ip, r;
+
+	is_ip = inet_pton(AF_INET, host, &ip) == 1 ||
+		inet_pton(AF_INET6, host, &ip) == 1;
+	if (c->ssl_ctx == NULL && tls_context(c) != 0)
+		return -1;
 	c->ssl = SSL_new(c->ssl_ctx);
 	if (c->ssl == NULL || !SSL_set_fd(c->ssl, c->fd))
 		return tls_fail(c, "setup");
@@ -335,6 +464,9 @@ void tpa_turn_free(struct tpa_turn_client *c)
 	SSL_CTX_free(c->ssl_ctx);
 	if (c->fd >= 0)
 		close(c->fd);
+	close_stale(c);
+	OPENSSL_cleanse(c->rx, TPA_TURN_RX_MAX);
+	free(c->rx);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -530,11 +662,14 @@ static int read_some(struct tpa_turn_client *c, uint8_t *p, size_t n,
 
 /*
  * Size of the frame whose 4-byte header is in c->rx: 0 and *total, or -1
- * if the stream is not TURN (it cannot be resynchronised).
+ * if the stream is not TURN (it cannot be resynchronised) or the frame
+ * would not fit in c->rx (it always fits: the length field is 16 bits).
  */
 static int frame_total(struct tpa_turn_client *c, size_t *total)
 {
 	size_t len = ((size_t)c->rx[2] << 8) | c->rx[3];
+
+	*total = 0;
 
 	if ((c->rx[0] & 0xC0) == 0x00) {
 		if (len % 4 != 0)
@@ -548,6 +683,10 @@ static int frame_total(struct tpa_turn_client *c, size_t *total)
 		return set_err(c, TPA_TURN_ERR_PROTOCOL,
 			       "stream is neither STUN nor ChannelData");
 	}
+	if (*total > TPA_TURN_RX_MAX)
+		return set_err(c, TPA_TURN_ERR_PROTOCOL,
+			       "frame of %zu bytes, more than %d", *total,
+			       TPA_TURN_RX_MAX);
 	return 0;
 }
 
@@ -588,8 +727,8 @@ static int recv_datagram(struct tpa_turn_client *c, int64_t deadline)
 {
 	c->rx_len = 0;
 	for (;;) {
-		ssize_t got = recv(c->fd, c->rx, sizeof(c->rx), MSG_TRUNC);
-		if (got >= 0 && (size_t)got <= sizeof(c->rx)) {
+		ssize_t got = recv(c->fd, c->rx, TPA_TURN_RX_MAX, MSG_TRUNC);
+		if (got >= 0 && (size_t)got <= TPA_TURN_RX_MAX) {
 			c->rx_len = (size_t)got;
 			return 1;
 		}
@@ -853,14 +992,37 @@ int tpa_turn_allocate(struct tpa_turn_client *c, uint32_t lifetime,
 			.transport = TPA_STUN_TRANSPORT_UDP,
 			.token = 1};
 	struct tpa_stun_view v;
+	int rc;
 
 	if (begin(c, 0) != 0)
 		return -1;
 	if (c->allocated)
 		return set_err(c, TPA_TURN_ERR_ARG, "already allocated");
-	c->third_party[0] = '\0';
-	c->nonce_len = 0; /* first Allocate goes without credentials */
-	if (request(c, &r, &v) != 0 || take_allocation(c, &v) != 0)
+	c->mismatch_retries = 0;
+	for (;;) {
+		c->third_party[0] = '\0';
+		c->nonce_len = 0; /* first Allocate goes without credentials */
+		rc = request(c, &r, &v);
+		if (rc == 0 || c->err != TPA_TURN_ERR_SERVER ||
+		    c->last_error_code != 437)
+			break;
+		if (c->mismatch_retries + 1 >= TPA_TURN_ALLOCATE_ADDRESSES) {
+			set_err(c, TPA_TURN_ERR_SERVER,
+				"server error 437 %s, on %d client transport "
+				"addresses",
+				c->last_error_reason,
+				TPA_TURN_ALLOCATE_ADDRESSES);
+			break;
+		}
+		if (new_client_address(c) != 0)
+			break;
+		c->mismatch_retries++;
+		clear_err(c);
+		c->last_error_code = 0;
+		c->last_error_reason[0] = '\0';
+	}
+	close_stale(c);
+	if (rc != 0 || take_allocation(c, &v) != 0)
 		return -1;
 	if (relayed != NULL)
 		*relayed = c->relayed;
@@ -877,8 +1039,20 @@ int tpa_turn_refresh(struct tpa_turn_client *c, uint32_t lifetime)
 			.token = 1};
 	struct tpa_stun_view v;
 
-	if (begin(c, 1) != 0 || request(c, &r, &v) != 0)
+	if (begin(c, 1) != 0)
 		return -1;
+	if (request(c, &r, &v) != 0) {
+		if (c->err != TPA_TURN_ERR_SERVER || c->last_error_code != 437)
+			return -1;
+		/* RFC 8656 section 8.3: the allocation no longer exists, and a
+		 * deletion that gets 437 has effectively succeeded */
+		c->lifetime = 0;
+		c->allocated = 0;
+		if (lifetime != 0)
+			return -1;
+		clear_err(c);
+		return 0;
+	}
 	c->lifetime = 0;
 	tpa_stun_get_u32(&v, TPA_STUN_ATTR_LIFETIME, &c->lifetime);
 	if (lifetime == 0)

@@ -13,6 +13,11 @@
  *
  * Every call blocks for at most the handle's timeout (poll), retransmitting
  * over UDP with RFC 5389 timing (RTO 500 ms, doubling, at most 5 sends).
+ * An Allocate answered with 437 (Allocation Mismatch: the server still
+ * holds an allocation on this 5-tuple, e.g. a crashed client's whose port
+ * the kernel has handed to us) moves to a new client transport address
+ * and starts again, on up to three addresses (RFC 8656 section 7.4);
+ * mismatch_retries says how often it did.
  * Every byte from the network is hostile and checked before use.
  *
  * Not thread-safe: one handle per thread. Over TLS a peer that closes the
@@ -23,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h> /* INET6_ADDRSTRLEN */
 #include <sys/socket.h>
 
 #include "tpa_stun.h"
@@ -45,13 +51,19 @@ enum tpa_turn_err {
 	TPA_TURN_ERR_NOMEM     /* out of memory */
 };
 
-#define TPA_TURN_KEY_MAX 64	    /* longest MESSAGE-INTEGRITY key */
-#define TPA_TURN_TOKEN_MAX 2048	    /* longest ACCESS-TOKEN value */
-#define TPA_TURN_USERNAME_MAX 512   /* RFC 5389 15.3: < 513 bytes */
-#define TPA_TURN_PASSWORD_MAX 512   /* longest password */
-#define TPA_TURN_TEXT_MAX 764	    /* REALM, NONCE: 763 bytes and a NUL */
-#define TPA_TURN_RX_MAX (4 + 65536) /* largest frame we can receive */
-#define TPA_TURN_TX_MAX 4096	    /* largest request we build */
+#define TPA_TURN_KEY_MAX 64	  /* longest MESSAGE-INTEGRITY key */
+#define TPA_TURN_TOKEN_MAX 2048	  /* longest ACCESS-TOKEN value */
+#define TPA_TURN_USERNAME_MAX 512 /* RFC 5389 15.3: < 513 bytes */
+#define TPA_TURN_PASSWORD_MAX 512 /* longest password */
+#define TPA_TURN_TEXT_MAX 764	  /* REALM, NONCE: 763 bytes and a NUL */
+/* The largest frame the wire can carry: a STUN message of 20 + 65,532
+ * bytes (ChannelData is at most 4 + 65,536, a UDP datagram 65,507). */
+#define TPA_TURN_RX_MAX (TPA_STUN_HDR_LEN + TPA_STUN_MAX_ATTRS_LEN)
+#define TPA_TURN_TX_MAX 4096  /* largest request we build */
+#define TPA_TURN_HOST_MAX 255 /* longest server host name */
+/* Client transport addresses an Allocate tries when the server answers
+ * 437 (RFC 8656 section 7.4: up to three). */
+#define TPA_TURN_ALLOCATE_ADDRESSES 3
 
 struct ssl_ctx_st;
 struct ssl_st;
@@ -67,12 +79,22 @@ struct tpa_turn_client {
 	struct sockaddr_storage mapped; /* XOR-MAPPED-ADDRESS, or AF_UNSPEC */
 	uint32_t lifetime;		/* LIFETIME the server granted */
 	int timeout_ms;			/* per-operation timeout */
+	int mismatch_retries;		/* last Allocate: moves to a new client
+					   address after a 437, 0..2 */
 
 	/* Internal state below: read-only for callers. */
 	enum tpa_turn_transport transport;
-	int flags;				  /* TPA_TURN_* flags */
-	int fd;					  /* socket, or -1 */
-	int dead;				  /* connection unusable */
+	int flags;			  /* TPA_TURN_* flags */
+	int fd;				  /* socket, or -1 */
+	int dead;			  /* connection unusable */
+	char host[TPA_TURN_HOST_MAX + 1]; /* as given: TLS name checks */
+	char local_ip[INET6_ADDRSTRLEN];  /* to bind to; "": any */
+	struct sockaddr_storage server;	  /* the address connected to */
+	socklen_t server_len;
+	/* Sockets of addresses that got 437, kept open until the Allocate
+	 * ends so that the kernel cannot hand their ports back to us. */
+	int stale_fds[TPA_TURN_ALLOCATE_ADDRESSES - 1];
+	int nstale;
 	struct ssl_ctx_st *ssl_ctx;		  /* TLS only */
 	struct ssl_st *ssl;			  /* TLS only */
 	char username[TPA_TURN_USERNAME_MAX + 1]; /* USERNAME */
@@ -89,9 +111,13 @@ struct tpa_turn_client {
 	int have_creds;				  /* a setter was called */
 	uint8_t tx[TPA_TURN_TX_MAX];		  /* last request sent */
 	size_t tx_len;
-	uint8_t rx[TPA_TURN_RX_MAX]; /* last frame or datagram received */
-	size_t rx_len;		     /* bytes of the complete frame */
-	size_t rx_have;		     /* stream: bytes of a partial frame */
+	/* Last frame or datagram received: TPA_TURN_RX_MAX bytes of its own
+	 * allocation, so that an overflow is not a silent write into the
+	 * fields around it but something the allocator and the sanitizers
+	 * see. */
+	uint8_t *rx;
+	size_t rx_len;	/* bytes of the complete frame */
+	size_t rx_have; /* stream: bytes of a partial frame */
 };
 
 /*
@@ -105,6 +131,19 @@ struct tpa_turn_client {
 struct tpa_turn_client *tpa_turn_connect(const char *host, uint16_t port,
 					 enum tpa_turn_transport transport,
 					 int flags, int timeout_ms);
+
+/*
+ * tpa_turn_connect from the local address local_ip (an IP literal of the
+ * server's family; NULL: the system's choice), e.g. 127.0.0.2 to appear
+ * as another client on loopback, and the client port local_port (0: any),
+ * for tests that need a given 5-tuple. A move to a new client address
+ * after 437 keeps local_ip and takes any port.
+ */
+struct tpa_turn_client *tpa_turn_connect_from(const char *local_ip,
+					      uint16_t local_port,
+					      const char *host, uint16_t port,
+					      enum tpa_turn_transport transport,
+					      int flags, int timeout_ms);
 
 /* Closes the connection and wipes the secrets. NULL is a no-op. Does not
  * deallocate: call tpa_turn_refresh(c, 0) first. */
@@ -138,15 +177,24 @@ int tpa_turn_set_password(struct tpa_turn_client *c, const char *username,
  * Allocates a UDP relay for lifetime seconds (0: the server's default).
  * Sends an unauthenticated Allocate, takes REALM, NONCE (and notes
  * THIRD-PARTY-AUTHORIZATION) from the 401, then the authenticated one;
- * retries once on 438 Stale Nonce. The success response must carry a
- * MESSAGE-INTEGRITY that verifies with our key. Fills c->relayed,
- * c->mapped, c->lifetime and, if not NULL, *relayed and *mapped.
+ * retries once on 438 Stale Nonce. On 437 it reconnects from a new client
+ * transport address (a new socket; over TLS a new handshake) and starts
+ * over, on at most TPA_TURN_ALLOCATE_ADDRESSES addresses; a 437 on the
+ * last one is the error. c->mismatch_retries counts the moves. The
+ * success response must carry a MESSAGE-INTEGRITY that verifies with our
+ * key. Fills c->relayed, c->mapped, c->lifetime and, if not NULL,
+ * *relayed and *mapped.
  */
 int tpa_turn_allocate(struct tpa_turn_client *c, uint32_t lifetime,
 		      struct sockaddr_storage *relayed,
 		      struct sockaddr_storage *mapped);
 
-/* Refreshes the allocation; lifetime 0 deletes it (c->allocated = 0). */
+/*
+ * Refreshes the allocation; lifetime 0 deletes it (c->allocated = 0).
+ * RFC 8656 section 8.3: a 437 means the allocation no longer exists
+ * (c->allocated = 0); to a deletion it is success (a retransmitted
+ * deletion gets 437 once the first has done its work).
+ */
 int tpa_turn_refresh(struct tpa_turn_client *c, uint32_t lifetime);
 
 /* Installs a permission for the IP address of peer (port ignored). */

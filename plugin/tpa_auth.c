@@ -64,6 +64,12 @@ static int check_key_time(const struct tpa_key *k, uint64_t now,
 	}
 }
 
+/*
+ * ts - skew <= now < ts + lifetime (tpa_token_window): the skew lets in a
+ * token stamped by an issuer whose clock runs ahead of ours; it never
+ * keeps one past its end, where the session ends (RFC 7635), so a request
+ * after it would get no time at all.
+ */
 static int check_window(const struct tpa_token *t, uint64_t now, uint32_t skew,
 			struct tpa_auth_outcome *out)
 {
@@ -78,7 +84,8 @@ static int check_window(const struct tpa_token *t, uint64_t now, uint32_t skew,
 		return -1;
 	case TPA_WINDOW_EXPIRED:
 		reject(out, TPA_REFUSAL_EXPIRED,
-		       "token expired at %llu, now %llu, skew %u s",
+		       "token expired at %llu, now %llu (a skew of %u s "
+		       "admits a token early, never late)",
 		       (unsigned long long)tpa_token_expiry(t),
 		       (unsigned long long)now, skew);
 		return -1;
@@ -157,8 +164,8 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 		goto out;
 	if (check_integrity(v, &tok, ctx->cfg->legacy_coturn_keying, out) != 0)
 		goto out;
-	/* the session ends with the token, or with its key if sooner; the
-	 * skew only widens what is accepted, not how long it lasts */
+	/* the session ends with the token, or with its key if sooner: both
+	 * are after now (check_window, check_key_time) */
 	out->expiry = tpa_token_expiry(&tok);
 	if (key.has_exp && key.exp >= 0 && (uint64_t)key.exp < out->expiry)
 		out->expiry = (uint64_t)key.exp;

@@ -29,7 +29,8 @@ struct tpa_auth_outcome {
 	enum tpa_verdict verdict;
 	uint8_t key[TPA_MAC_KEY_MAX]; /* ACCEPT: the MESSAGE-INTEGRITY key */
 	size_t key_len;		      /* ACCEPT: 16, 20 or 32 */
-	uint64_t expiry; /* ACCEPT: Unix seconds, end of the token or key */
+	uint64_t expiry; /* ACCEPT: Unix seconds, end of the token or key;
+			  * always after now */
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
 	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
 	char reason[TPA_REASON_LEN]; /* REJECT / ERROR: why; safe to log */
@@ -40,7 +41,8 @@ struct tpa_auth_outcome {
  * Decides the STUN request msg (len bytes, from the network) whose USERNAME
  * is username, at Unix time now.  A request without ACCESS-TOKEN is PASSed.
  * Otherwise the token is decrypted with the key named by USERNAME (the
- * kid), its time window is checked with the configured skew, and the
+ * kid), its time window is checked (tpa_token_window: the skew admits a
+ * token early, never past its end), and the
  * request's MESSAGE-INTEGRITY must verify with the whole mac_key (or its
  * first 16 bytes when legacy-coturn-keying is on).  Fills *out (zeroed
  * first); out->key is a secret, wipe it after use.  Thread-safe.  With a

@@ -112,13 +112,17 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 		snprintf(res->reason, sizeof(res->reason), "key too long");
 		return TURN_AUTH_ERROR;
 	}
+	/* RFC 7635: the session lives no longer than the token; tpa_auth
+	 * accepts only tokens with time left: fail closed if not */
+	if (o->expiry <= now) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "token %s: no time left", o->token_id);
+		return TURN_AUTH_ERROR;
+	}
 	memcpy(res->key, o->key, o->key_len);
 	res->key_len = o->key_len;
 	res->third_party = 1;
-	/* RFC 7635: the session lives no longer than the token */
-	if (o->expiry <= now)
-		res->max_session_time = 1;
-	else if (o->expiry - now > UINT32_MAX)
+	if (o->expiry - now > UINT32_MAX)
 		res->max_session_time = UINT32_MAX;
 	else
 		res->max_session_time = (uint32_t)(o->expiry - now);

@@ -59,12 +59,11 @@ say "3. The issuer mints a token (turn-token issue), RFC 7635 section 4 response
 jq '.access_token |= "\(.[0:12])... (\(length) chars)" |
     .key |= "(mac_key, \(length) base64 chars, hidden)"' "$T/token.json" |
 	sed 's/^/   /'
-TOKEN=$(jq -r .access_token "$T/token.json")
-KEY=$(jq -r .key "$T/token.json")
 
 say "4. An RFC 7635 client (turn-token probe) allocates and relays over UDP"
-probe --username demo-2026-11 --key-b64 "$KEY" --access-token-b64 "$TOKEN" \
-	--peer "127.0.0.1:$PEER_PORT" | tee "$T/probe-udp.out" | sed 's/^/   probe: /'
+echo "   (the response file is probe's --credential: no secret in its arguments)"
+probe --credential "$T/token.json" --peer "127.0.0.1:$PEER_PORT" |
+	tee "$T/probe-udp.out" | sed 's/^/   probe: /'
 if grep -q '^RELAYED' "$T/probe-udp.out"; then
 	outcome PASS "token accepted, relayed over UDP"
 else
@@ -74,10 +73,9 @@ fi
 say "5. The same over TCP with a 32-byte mac_key (HMAC-SHA256 token)"
 "$TURN_TOKEN" issue --keys "$T/keys.json" --kid demo-2026-11 \
 	--server-name "$SERVER_NAME" --mac-alg HMAC-SHA256 >"$T/token32.json"
-probe --transport tcp --username demo-2026-11 \
-	--key-b64 "$(jq -r .key "$T/token32.json")" \
-	--access-token-b64 "$(jq -r .access_token "$T/token32.json")" \
-	--peer "127.0.0.1:$PEER_PORT" | tee "$T/probe-tcp.out" | sed 's/^/   probe: /'
+echo "   (this time the credential comes on standard input: --credential -)"
+probe --transport tcp --credential - --peer "127.0.0.1:$PEER_PORT" \
+	<"$T/token32.json" | tee "$T/probe-tcp.out" | sed 's/^/   probe: /'
 if grep -q '^RELAYED' "$T/probe-tcp.out"; then
 	outcome PASS "32-byte mac_key used whole, relayed over TCP"
 else
@@ -97,12 +95,12 @@ say "7. An expired token is refused"
 "$TURN_TOKEN" issue --keys "$T/keys.json" --kid demo-2026-11 \
 	--server-name "$SERVER_NAME" --lifetime 600 \
 	--timestamp $(($(date +%s) - 3600)) >"$T/old.json"
-probe --username demo-2026-11 --key-b64 "$(jq -r .key "$T/old.json")" \
-	--access-token-b64 "$(jq -r .access_token "$T/old.json")" |
+probe --credential "$T/old.json" |
 	tee "$T/probe-old.out" | sed 's/^/   probe: /'
 grep -m1 "token expired" "$T/turnserver.log" | sed 's/^[0-9]*: : /   turnserver: /'
-"$TURN_TOKEN" inspect --keys "$T/keys.json" --server-name "$SERVER_NAME" \
-	"$(jq -r .access_token "$T/old.json")" | grep verdict | sed 's/^/   inspect: /'
+jq -r .access_token "$T/old.json" |
+	"$TURN_TOKEN" inspect --keys "$T/keys.json" \
+		--server-name "$SERVER_NAME" - | grep verdict | sed 's/^/   inspect: /'
 if grep -q '^ERROR code=401' "$T/probe-old.out" &&
 	grep -q "token expired" "$T/turnserver.log"; then
 	outcome PASS "expired token refused with 401, reason logged"

@@ -179,6 +179,72 @@ log_has() {
 # turn-token probe: our RFC 5766/7635 client (tool/turn-token).
 TURN_TOKEN=$TOP_BUILDDIR/tool/turn-token
 
+# probe_holding OUT ARGS...: starts turn-token probe itself (no wrapper:
+# HOLD_PID is the probe's own pid) against TS_PORT with ARGS, which give
+# --hold, its output in OUT and its stdin from STDIN_FILE (default
+# /dev/null); returns once OUT says ALLOCATED or the probe has exited
+# (30 s at most), which the caller tells apart.
+probe_holding() {
+	local out=$1 i
+	shift
+	"$TURN_TOKEN" probe --server 127.0.0.1 --port "$TS_PORT" "$@" \
+		>"$out" 2>&1 <"${STDIN_FILE:-/dev/null}" &
+	HOLD_PID=$!
+	PIDS+=("$HOLD_PID")
+	for i in $(seq 300); do
+		grep -q '^ALLOCATED ' "$out" && return 0
+		kill -0 "$HOLD_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_tpa KID [turnserver args...]: the patched turnserver ($T/ts.log)
+# with coturn_tpa.so on a new key set holding KID ($T/keys.json), server
+# name turn.example.net, and a token under KID in $T/token.json.
+start_tpa() {
+	local kid=$1
+	shift
+	"$TURN_TOKEN" keygen --kid "$kid" --set >"$T/keys.json" &&
+		printf 'key-set = %s\n' "$T/keys.json" >"$T/tpa.conf" &&
+		start_turnserver ts "$TURNSERVER" \
+			--server-name=turn.example.net \
+			--auth-plugin="$TOP_BUILDDIR/plugin/.libs/coturn_tpa.so" \
+			--auth-plugin-config="$T/tpa.conf" "$@" &&
+		"$TURN_TOKEN" issue --keys "$T/keys.json" --kid "$kid" \
+			--server-name turn.example.net --lifetime 600 \
+			>"$T/token.json"
+}
+
+# credential FILE NAME=VALUE...: writes a credential for probe --credential
+# (a JSON object of string members: username=alice password=pw, or
+# username=k20 key=BASE64 access_token=BASE64) into FILE, mode 600.  Shell
+# builtins only: no secret ever appears in a process's arguments.
+credential() {
+	local f=$1 sep='' kv
+	shift
+	(
+		umask 077
+		{
+			printf '{'
+			for kv in "$@"; do
+				printf '%s"%s": "%s"' "$sep" "${kv%%=*}" "${kv#*=}"
+				sep=', '
+			done
+			printf '}\n'
+		} >"$f"
+	)
+}
+
+# hex_to_b64 HEX: the bytes given in hex, in base64 (the bytes travel on
+# pipes, never in arguments).
+hex_to_b64() {
+	printf '%s' "$1" | sed 's/../\\x&/g' | {
+		read -r escaped
+		printf "$escaped"
+	} | base64 -w0
+}
+
 # probe ARGS...: runs turn-token probe against 127.0.0.1, port PROBE_PORT
 # (default TS_PORT).
 probe() {

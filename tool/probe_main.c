@@ -4,12 +4,17 @@
  * 7635 ACCESS-TOKEN), optionally relays one datagram to an echoing peer,
  * and reports the result on one line.
  *
+ * The credential comes from a file or standard input (--credential), never
+ * from the command line: every local user can read a process's arguments
+ * in /proc/PID/cmdline. The options that took secrets are refused with a
+ * message that says so, without echoing their value.
+ *
  * Exit status: 0 allocated (and echoed, with --peer); 1 the server
  * answered with a TURN error (401, 403, 438, ...); 2 bad usage; 3 network,
  * timeout or protocol failure. The allocation is always deleted (Refresh
  * with lifetime 0) before exiting.
  */
-#include "tpa_b64.h"
+#include "tpa_credential.h"
 #include "tpa_turn_client.h"
 #include "turn_token.h"
 
@@ -36,19 +41,18 @@ struct probe_opts {
 	const char *server;
 	uint16_t port; /* 0: default for the transport */
 	enum tpa_turn_transport transport;
-	const char *username;
-	const char *password;
-	uint8_t key[TPA_TURN_KEY_MAX]; /* secret */
-	size_t key_len;
-	uint8_t token[TPA_TURN_TOKEN_MAX];
-	size_t token_len;
+	const char *username;	    /* replaces the credential's, if set */
+	const char *credential;	    /* path, "-" for stdin; NULL: none */
+	struct tpa_credential cred; /* secret: loaded from credential */
 	const char *realm;
 	const char *peer;
 	int timeout_ms;
 	int insecure;
 	int json;
 	int fingerprint;
-	unsigned hold; /* seconds before a Refresh; 0: none */
+	unsigned hold;	      /* seconds before a Refresh; 0: none */
+	uint16_t local_port;  /* client port to bind; 0: any */
+	const char *local_ip; /* client address to bind; NULL: any */
 };
 
 /* What happened, for the one-line report. */
@@ -57,13 +61,13 @@ struct probe_result {
 	int allocated;
 	char relayed[64];
 	char mapped[64];
-	size_t relay_bytes; /* 0: no --peer */
+	size_t relay_bytes;   /* 0: no --peer */
+	int mismatch_retries; /* 437s that moved Allocate to a new address */
+	int allocate_tried;   /* mismatch_retries is known */
 };
 
 static void usage(FILE *f, const char *prog);
 static int parse_uint(const char *s, unsigned long max, unsigned long *out);
-static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len);
-static int parse_b64(const char *s, uint8_t *out, size_t cap, size_t *len);
 static int parse_opts(int argc, char **argv, struct probe_opts *o);
 static int resolve_peer(const char *spec, int family,
 			struct sockaddr_storage *ss);
@@ -94,15 +98,22 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [--server HOST] [--port N] [--transport "
 		"udp|tcp|tls]\n"
-		"       [--username U] [--password P | --key-hex HEX | "
-		"--key-b64 B64]\n"
-		"       [--access-token-b64 B64] [--realm R] "
+		"       [--credential FILE|-] [--username U] [--realm R] "
 		"[--peer HOST:PORT]\n"
 		"       [--timeout-ms N] [--insecure] [--fingerprint] "
 		"[--json]\n"
-		"       [--hold SECONDS]  (then Refresh and report the "
-		"lifetime granted)\n"
+		"       [--local-ip IP] [--local-port N] [--hold SECONDS]  "
+		"(then Refresh and\n"
+		"       report the lifetime)\n"
 		"Allocates a TURN relay and reports the outcome on one line.\n"
+		"The credential is JSON, from FILE or from standard input "
+		"(-):\n"
+		"the output of turn-token issue as it is, or {\"username\": "
+		"U, \"password\": P},\n"
+		"or {\"username\": U, \"key\": BASE64} (see turn-token(1)); "
+		"--username replaces\n"
+		"its username or kid. Secrets are never taken from the command "
+		"line.\n"
 		"Exit: 0 allocated, 1 TURN error response, 3 failure, "
 		"2 usage.\n",
 		prog);
@@ -128,48 +139,6 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int hex_nibble(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n % 2 != 0 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(s[2 * i]);
-		int lo = hex_nibble(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			OPENSSL_cleanse(out, cap);
-			return -1;
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return 0;
-}
-
-/* Standard base64 (padded) or base64url (padding optional). */
-static int parse_b64(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = strlen(s);
-
-	if (n > 0 && tpa_b64_decode(s, n, out, cap, len, 0) == 0 && *len > 0)
-		return 0;
-	if (n > 0 && tpa_b64_decode(s, n, out, cap, len, 1) == 0 && *len > 0)
-		return 0;
-	return -1;
-}
-
 static int parse_transport(const char *s, enum tpa_turn_transport *t)
 {
 	if (strcmp(s, "udp") == 0)
@@ -183,15 +152,13 @@ static int parse_transport(const char *s, enum tpa_turn_transport *t)
 	return 0;
 }
 
+/* Options in the order of long_opts, which apply_opt relies on. */
 enum {
 	OPT_SERVER = 256,
 	OPT_PORT,
 	OPT_TRANSPORT,
+	OPT_CREDENTIAL,
 	OPT_USERNAME,
-	OPT_PASSWORD,
-	OPT_KEY_HEX,
-	OPT_KEY_B64,
-	OPT_TOKEN_B64,
 	OPT_REALM,
 	OPT_PEER,
 	OPT_TIMEOUT,
@@ -199,18 +166,18 @@ enum {
 	OPT_JSON,
 	OPT_FINGERPRINT,
 	OPT_HOLD,
-	OPT_HELP
+	OPT_LOCAL_PORT,
+	OPT_LOCAL_IP,
+	OPT_HELP,
+	OPT_SECRET_IN_ARGV /* the options that took secrets, now refused */
 };
 
 static const struct option long_opts[] = {
 	{"server", required_argument, NULL, OPT_SERVER},
 	{"port", required_argument, NULL, OPT_PORT},
 	{"transport", required_argument, NULL, OPT_TRANSPORT},
+	{"credential", required_argument, NULL, OPT_CREDENTIAL},
 	{"username", required_argument, NULL, OPT_USERNAME},
-	{"password", required_argument, NULL, OPT_PASSWORD},
-	{"key-hex", required_argument, NULL, OPT_KEY_HEX},
-	{"key-b64", required_argument, NULL, OPT_KEY_B64},
-	{"access-token-b64", required_argument, NULL, OPT_TOKEN_B64},
 	{"realm", required_argument, NULL, OPT_REALM},
 	{"peer", required_argument, NULL, OPT_PEER},
 	{"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
@@ -218,11 +185,19 @@ static const struct option long_opts[] = {
 	{"json", no_argument, NULL, OPT_JSON},
 	{"fingerprint", no_argument, NULL, OPT_FINGERPRINT},
 	{"hold", required_argument, NULL, OPT_HOLD},
+	{"local-port", required_argument, NULL, OPT_LOCAL_PORT},
+	{"local-ip", required_argument, NULL, OPT_LOCAL_IP},
 	{"help", no_argument, NULL, OPT_HELP},
+	/* Recognised only to refuse them by name, rather than as unknown
+	 * options: their value has already been exposed in argv. */
+	{"password", required_argument, NULL, OPT_SECRET_IN_ARGV},
+	{"key-hex", required_argument, NULL, OPT_SECRET_IN_ARGV},
+	{"key-b64", required_argument, NULL, OPT_SECRET_IN_ARGV},
+	{"access-token-b64", required_argument, NULL, OPT_SECRET_IN_ARGV},
 	{NULL, 0, NULL, 0}};
 
 /* Applies one option; returns 0, or -1 after printing why. */
-static int apply_opt(int ch, const char *arg, struct probe_opts *o, int *nkeys)
+static int apply_opt(int ch, const char *arg, struct probe_opts *o)
 {
 	unsigned long v;
 
@@ -239,27 +214,11 @@ static int apply_opt(int ch, const char *arg, struct probe_opts *o, int *nkeys)
 		if (parse_transport(arg, &o->transport) != 0)
 			break;
 		return 0;
+	case OPT_CREDENTIAL:
+		o->credential = arg;
+		return 0;
 	case OPT_USERNAME:
 		o->username = arg;
-		return 0;
-	case OPT_PASSWORD:
-		o->password = arg;
-		*nkeys |= 1;
-		return 0;
-	case OPT_KEY_HEX:
-		*nkeys |= 2;
-		if (parse_hex(arg, o->key, sizeof(o->key), &o->key_len) != 0)
-			break;
-		return 0;
-	case OPT_KEY_B64:
-		*nkeys |= 4;
-		if (parse_b64(arg, o->key, sizeof(o->key), &o->key_len) != 0)
-			break;
-		return 0;
-	case OPT_TOKEN_B64:
-		if (parse_b64(arg, o->token, sizeof(o->token), &o->token_len) !=
-		    0)
-			break;
 		return 0;
 	case OPT_REALM:
 		o->realm = arg;
@@ -277,6 +236,14 @@ static int apply_opt(int ch, const char *arg, struct probe_opts *o, int *nkeys)
 			break;
 		o->hold = (unsigned)v;
 		return 0;
+	case OPT_LOCAL_PORT:
+		if (parse_uint(arg, 65535, &v) != 0)
+			break;
+		o->local_port = (uint16_t)v;
+		return 0;
+	case OPT_LOCAL_IP:
+		o->local_ip = arg;
+		return 0;
 	case OPT_INSECURE:
 		o->insecure = 1;
 		return 0;
@@ -293,19 +260,53 @@ static int apply_opt(int ch, const char *arg, struct probe_opts *o, int *nkeys)
 	return -1;
 }
 
+/*
+ * A getopt_long failure, named without echoing a value: "--x=VALUE" is
+ * shown as "--x", and an argument that is not a plausible option name is
+ * not shown at all.
+ */
+static void option_error(int ch, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	size_t n = strncmp(arg, "--", 2) == 0 ? strcspn(arg, "=") : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (arg[i] < 0x21 || arg[i] > 0x7e || i >= 64)
+			n = 0;
+	tt_err("probe: %s%s%.*s (see turn-token probe --help)",
+	       ch == ':' ? "missing argument for option" : "unknown option",
+	       n > 0 ? " " : "", (int)n, arg);
+}
+
 /* Parses argv (argv[0] is the command name); 0, 1 for --help, or -1. */
 static int parse_opts(int argc, char **argv, struct probe_opts *o)
 {
-	int ch, nkeys = 0;
+	char why[256];
+	int ch, idx = 0;
 
 	o->server = "127.0.0.1";
 	o->transport = TPA_TURN_UDP;
 	o->timeout_ms = 5000;
 	optind = 0; /* glibc: full re-initialisation, for turn-token */
-	while ((ch = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	opterr = 0; /* glibc's messages quote "--option=VALUE" whole */
+	while ((ch = getopt_long(argc, argv, ":", long_opts, &idx)) != -1) {
 		if (ch == OPT_HELP)
 			return 1;
-		if (apply_opt(ch, optarg, o, &nkeys) != 0)
+		if (ch == OPT_SECRET_IN_ARGV) {
+			tt_err("probe: --%s is refused: a secret on the "
+			       "command "
+			       "line can be read by every local user "
+			       "(/proc/PID/cmdline); put the credential in a "
+			       "file, --credential FILE, or pipe it, "
+			       "--credential -",
+			       long_opts[idx].name);
+			return -1;
+		}
+		if (ch == '?' || ch == ':') {
+			option_error(ch, argv);
+			return -1;
+		}
+		if (apply_opt(ch, optarg, o) != 0)
 			return -1;
 	}
 	if (optind != argc) {
@@ -315,13 +316,16 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o)
 		       optind);
 		return -1;
 	}
-	if ((nkeys & (nkeys - 1)) != 0) { /* more than one kind */
-		tt_err("probe: give only one of --password, --key-hex, "
-		       "--key-b64");
+	if (o->username != NULL && o->credential == NULL) {
+		tt_err("probe: --username goes with --credential");
 		return -1;
 	}
-	if ((nkeys > 0 || o->token_len > 0) && o->username == NULL) {
-		tt_err("probe: credentials need --username");
+	if (o->credential != NULL &&
+	    tpa_credential_load(o->credential, &o->cred, why, sizeof(why))) {
+		tt_err("probe: credential %s: %s",
+		       strcmp(o->credential, "-") == 0 ? "on standard input"
+						       : o->credential,
+		       why);
 		return -1;
 	}
 	if (o->port == 0)
@@ -399,6 +403,8 @@ static void json_head(const struct probe_opts *o,
 	put_escaped(stdout, o->server);
 	printf("\",\"port\":%u,\"transport\":\"%s\"", (unsigned)o->port,
 	       transport_name(o->transport));
+	if (res->allocate_tried)
+		printf(",\"mismatch_retries\":%d", res->mismatch_retries);
 	if (res->allocated)
 		printf(",\"relayed\":\"%s\",\"mapped\":\"%s\"", res->relayed,
 		       res->mapped);
@@ -424,6 +430,8 @@ static int report_turn(struct tpa_turn_client *c, const struct probe_opts *o,
 	printf("ERROR code=%d reason=\"", c->last_error_code);
 	put_escaped(stdout, c->last_error_reason);
 	printf("\"");
+	if (res->allocate_tried && !res->allocated)
+		printf(" mismatch_retries=%d", res->mismatch_retries);
 	if (c->third_party[0] != '\0') {
 		printf(" third-party-authorization=\"");
 		put_escaped(stdout, c->third_party);
@@ -534,8 +542,8 @@ static int probe(const struct probe_opts *o)
 		flags |= TPA_TURN_VERIFY_PEER;
 	if (o->fingerprint)
 		flags |= TPA_TURN_FINGERPRINT;
-	c = tpa_turn_connect(o->server, o->port, o->transport, flags,
-			     o->timeout_ms);
+	c = tpa_turn_connect_from(o->local_ip, o->local_port, o->server,
+				  o->port, o->transport, flags, o->timeout_ms);
 	if (c == NULL)
 		return report_fail(o, &res, "out of memory");
 	if (c->err != 0) {
@@ -543,17 +551,16 @@ static int probe(const struct probe_opts *o)
 		goto out;
 	}
 	res.stage = "credentials";
-	if ((o->password != NULL &&
-	     tpa_turn_set_password(c, o->username, o->password, o->token,
-				   o->token_len, o->realm) != 0) ||
-	    (o->key_len > 0 &&
-	     tpa_turn_set_credentials(c, o->username, o->key, o->key_len,
-				      o->token, o->token_len, o->realm) != 0)) {
+	if (o->credential != NULL &&
+	    tpa_credential_apply(c, &o->cred, o->username, o->realm) != 0) {
 		rc = report_client(c, o, &res);
 		goto out;
 	}
 	res.stage = "allocate";
-	if (tpa_turn_allocate(c, 0, NULL, NULL) != 0) {
+	rc = tpa_turn_allocate(c, 0, NULL, NULL);
+	res.allocate_tried = 1;
+	res.mismatch_retries = c->mismatch_retries;
+	if (rc != 0) {
 		rc = report_client(c, o, &res);
 		goto out;
 	}
@@ -561,8 +568,11 @@ static int probe(const struct probe_opts *o)
 	tpa_turn_format_addr(&c->relayed, res.relayed, sizeof(res.relayed));
 	tpa_turn_format_addr(&c->mapped, res.mapped, sizeof(res.mapped));
 	if (!o->json)
-		printf("ALLOCATED relayed=%s mapped=%s lifetime=%u\n",
-		       res.relayed, res.mapped, (unsigned)c->lifetime);
+		printf("ALLOCATED relayed=%s mapped=%s mismatch_retries=%d "
+		       "lifetime=%u\n",
+		       res.relayed, res.mapped, res.mismatch_retries,
+		       (unsigned)c->lifetime);
+	fflush(stdout); /* seen at once, also while --hold waits */
 	rc = o->peer != NULL ? relay_echo(c, o, &res) : EXIT_OK;
 	if (rc == EXIT_OK && o->hold > 0)
 		rc = hold_and_refresh(c, o, &res);

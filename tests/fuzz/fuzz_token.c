@@ -48,7 +48,7 @@ static void check_window(const struct tpa_token *t, uint64_t now,
 
 	if (n + skew < ts)
 		want = TPA_WINDOW_NOT_YET;
-	else if (n >= ts + t->lifetime + skew)
+	else if (n >= ts + t->lifetime)
 		want = TPA_WINDOW_EXPIRED;
 	else
 		want = TPA_WINDOW_OK;

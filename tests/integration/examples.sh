@@ -30,9 +30,7 @@ check "the plugin loaded the example key set" \
 example_token_allocates() {
 	"$TURN_TOKEN" issue --keys "$EX/keys.json" --kid 2026-11-a \
 		--server-name turn.example.org --lifetime 600 >"$T/issue.json" &&
-		probe --username 2026-11-a --key-b64 "$(jq -r .key "$T/issue.json")" \
-			--access-token-b64 "$(jq -r .access_token "$T/issue.json")" \
-			>"$T/probe.out" 2>&1 &&
+		probe --credential "$T/issue.json" >"$T/probe.out" 2>&1 &&
 		grep -q '^ALLOCATED ' "$T/probe.out"
 }
 check "a token from the example key set allocates" example_token_allocates

@@ -20,6 +20,13 @@ user ender end-after 1 enderpw
 CONF
 printf 'record %s\nuser k20 key %s\n' "$T/plain-calls.log" "$K20" \
 	>"$T/plain.conf"
+# probe's credentials, in files (never in its arguments)
+credential "$T/k20.json" username=k20 key="$(hex_to_b64 "$K20")"
+credential "$T/k32.json" username=k32 key="$(hex_to_b64 "$K32")"
+credential "$T/k20-16.json" username=k20 key="$(hex_to_b64 "$K20_PREFIX16")"
+credential "$T/nobody.json" username=nobody key="$(hex_to_b64 "$K20")" \
+	access_token=AAxhYmNkZWZnaGlqa2w=
+credential "$T/ender.json" username=ender password=enderpw
 
 # probe_relays LOG ARGS...: allocation, permission, data out and back.
 probe_relays() {
@@ -48,15 +55,15 @@ start_turnserver third "$TURNSERVER" --server-name=turn.example.net \
 	{ not_ok "turnserver starts with a third-party plugin"; finish; }
 
 check "20-byte key, UDP: allocates and relays; the response verifies under the whole key" \
-	probe_relays "$T/k20-udp.log" --username k20 --key-hex "$K20"
+	probe_relays "$T/k20-udp.log" --credential "$T/k20.json"
 check "20-byte key, TCP: allocates and relays" \
-	probe_relays "$T/k20-tcp.log" --transport tcp --username k20 --key-hex "$K20"
+	probe_relays "$T/k20-tcp.log" --transport tcp --credential "$T/k20.json"
 check "32-byte key, UDP: allocates and relays" \
-	probe_relays "$T/k32-udp.log" --username k32 --key-hex "$K32"
+	probe_relays "$T/k32-udp.log" --credential "$T/k32.json"
 check "32-byte key, TCP: allocates and relays" \
-	probe_relays "$T/k32-tcp.log" --transport tcp --username k32 --key-hex "$K32"
+	probe_relays "$T/k32-tcp.log" --transport tcp --credential "$T/k32.json"
 check "keying with only the first 16 bytes of the 20-byte key gets 401" \
-	probe_401 "$T/k20-16.log" --username k20 --key-hex "$K20_PREFIX16"
+	probe_401 "$T/k20-16.log" --credential "$T/k20-16.json"
 check "a third-party plugin's 401 carries THIRD-PARTY-AUTHORIZATION with the server name" \
 	grep -q 'third-party-authorization="turn.example.net"' "$T/k20-16.log"
 
@@ -68,19 +75,18 @@ check "the plugin got the client's address exactly, server address and tcp" \
 	grep -q "user=k20 realm=$REALM client=$mapped server=127.0.0.1:$TS_PORT transport=tcp " "$T/third-calls.log"
 
 check "a PASSed request with ACCESS-TOKEN is refused with 401" \
-	probe_401 "$T/pass-token.log" --username nobody --key-hex "$K20" \
-	--access-token-b64 AAxhYmNkZWZnaGlqa2w=
+	probe_401 "$T/pass-token.log" --credential "$T/nobody.json"
 check "coturn logs why" \
 	log_has "$T/third.log" "auth plugin rejected: passed a request with ACCESS-TOKEN"
 
 lifetime_capped() {
-	probe --username k20 --key-hex "$K20" >"$T/cap.log" 2>&1 &&
+	probe --credential "$T/k20.json" >"$T/cap.log" 2>&1 &&
 		grep -Eq '^ALLOCATED .* lifetime=[123]$' "$T/cap.log"
 }
 # A Refresh two seconds in must not restart the three-second count: it
 # gets what is left (1 or 2 s), or 437 if the allocation already ended.
 refresh_capped() {
-	probe --username k20 --key-hex "$K20" --hold 2 >"$T/hold.log" 2>&1
+	probe --credential "$T/k20.json" --hold 2 >"$T/hold.log" 2>&1
 	grep -Eq '^REFRESHED lifetime=[12]$' "$T/hold.log" ||
 		grep -Eq '^ERROR code=437 ' "$T/hold.log"
 }
@@ -89,7 +95,7 @@ check "a Refresh cannot extend the session beyond its max_session_time" \
 	refresh_capped
 # The plugin ends a session from its own thread one second in.
 ended_by_plugin() {
-	probe --username ender --password enderpw --hold 3 >"$T/end.log" 2>&1
+	probe --credential "$T/ender.json" --hold 3 >"$T/end.log" 2>&1
 	local sid
 	sid=$(sed -n 's/^authorize .*user=ender .*session=\([0-9]*\) .*verdict=1$/\1/p' \
 		"$T/third-calls.log" | head -1)
@@ -105,12 +111,12 @@ start_turnserver plain "$TURNSERVER" --server-name=turn.example.net \
 	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/plain.conf" ||
 	{ not_ok "turnserver starts with a plain plugin"; finish; }
 check "plain plugin: the 20-byte key is used whole too" \
-	probe_relays "$T/plain-k20.log" --username k20 --key-hex "$K20"
+	probe_relays "$T/plain-k20.log" --credential "$T/k20.json"
 no_third_party() {
 	! grep -q third-party "$T/plain-401.log"
 }
 check "plain plugin: 16-byte keying of the 20-byte key gets 401" \
-	probe_401 "$T/plain-401.log" --username k20 --key-hex "$K20_PREFIX16"
+	probe_401 "$T/plain-401.log" --credential "$T/k20-16.json"
 check "plain plugin: 401 has no THIRD-PARTY-AUTHORIZATION" no_third_party
 stop_pid "$TS_PID"
 

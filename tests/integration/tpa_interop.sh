@@ -67,9 +67,9 @@ probe_ok() {
 	probe "$@" --peer "127.0.0.1:$PEER_PORT" >"$log" 2>&1 &&
 		grep -q '^RELAYED bytes=' "$log"
 }
+credential "$T/oauth-e.json" username=issuer-1 key="$MAC" access_token="$OTOKEN"
 check "a turnutils_oauth -e token allocates and relays" \
-	probe_ok "$T/oauth-e.probe" --username issuer-1 --key-b64 "$MAC" \
-	--access-token-b64 "$OTOKEN"
+	probe_ok "$T/oauth-e.probe" --credential "$T/oauth-e.json"
 
 # turn-token issue -> turn-token probe, both transports, both key sizes.
 issue() { # issue NAME MAC-ALG
@@ -86,14 +86,13 @@ for alg in HMAC-SHA1 HMAC-SHA256; do
 		SECRETS+=("$KEY" "$TOKEN")
 		check "turn-token issue ($alg) -> probe over $tr allocates and relays" \
 			probe_ok "$T/issue-$alg-$tr.probe" --transport "$tr" \
-			--username issuer-1 --key-b64 "$KEY" --access-token-b64 "$TOKEN"
+			--credential "$T/issue-$alg-$tr.json"
 	done
 done
 issue issue-tls HMAC-SHA1
 check "turn-token issue -> probe over TLS allocates and relays" \
 	env_probe_port "$TS_TLS_PORT" probe_ok "$T/issue-tls.probe" \
-	--transport tls --insecure --username issuer-1 --key-b64 "$KEY" \
-	--access-token-b64 "$TOKEN"
+	--transport tls --insecure --credential "$T/issue-tls.json"
 SECRETS+=("$KEY" "$TOKEN")
 check "the 32-byte mac_key was used whole" \
 	grep -Eq "accepted: kid 'issuer-1', 32-byte key" "$T/legacy.log"
@@ -110,8 +109,7 @@ check "... and the log says why" \
 	log_has "$T/strict.log" "MESSAGE-INTEGRITY does not match the token's 20-byte mac_key"
 issue strict-issue HMAC-SHA1
 check "legacy keying off: an RFC client with the whole 20-byte key allocates" \
-	probe_ok "$T/strict.probe" --username issuer-1 --key-b64 "$KEY" \
-	--access-token-b64 "$TOKEN"
+	probe_ok "$T/strict.probe" --credential "$T/strict-issue.json"
 stop_pid "$TS_PID"
 
 finish

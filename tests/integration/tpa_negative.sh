@@ -48,8 +48,12 @@ attempt() {
 	TOKEN=$(sed -n 1p "$T/case$n.tok")
 	MAC=$(sed -n 2p "$T/case$n.tok")
 	SECRETS+=("$TOKEN" "$MAC")
-	probe --username "$user" --key-b64 "${SIGN_WITH:-$MAC}" \
-		--access-token-b64 "$TOKEN" >"$T/case$n.out" 2>&1
+	# the secrets in a file; USERNAME, which some cases empty, given
+	# on the command line (it is the kid, not a secret)
+	credential "$T/case$n.json" username="${user:-none}" \
+		key="${SIGN_WITH:-$MAC}" access_token="$TOKEN"
+	probe --credential "$T/case$n.json" --username "$user" \
+		>"$T/case$n.out" 2>&1
 	rc=$?
 }
 

@@ -1,5 +1,7 @@
 # A session authorized by a token lives no longer than the token (or its
-# key), however often the client refreshes; a spoofed request with another
+# key), however often the client refreshes, and with a clock skew it still
+# ends at the token's own end (ts + lifetime): presenting the same token
+# again after that is refused; a spoofed request with another
 # USERNAME cannot knock the client's credentials out; a new token on the
 # same session replaces the old key.  Real plugin, real patched coturn,
 # tests/fixtures/session_check as the client.
@@ -13,7 +15,8 @@ SERVER_NAME=turn.example.net
 "$TURN_TOKEN" keygen --kid short --exp $(($(date +%s) + 60)) >"$T/short.jwk"
 printf '{"keys": [%s, %s]}\n' "$(cat "$T/k1.jwk")" "$(cat "$T/short.jwk")" \
 	>"$T/keys.json"
-printf 'key-set = %s\nclock-skew = 0\n' "$T/keys.json" >"$T/tpa.conf"
+# the skew widens what is accepted; it must not lengthen a session
+printf 'key-set = %s\nclock-skew = 20\n' "$T/keys.json" >"$T/tpa.conf"
 
 start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
 	--auth-plugin="$PLUGIN" --auth-plugin-config="$T/tpa.conf" ||
@@ -46,7 +49,27 @@ no_refresh_after_expiry() {
 check "no Refresh succeeds once the token has expired; the client is refused" \
 	no_refresh_after_expiry
 
-# 2. A key that expires before the token bounds the session too.
+# 2. Presenting the same 3-second token again and again, with a skew of
+# 20 s: the token's end is the session's end.
+token t3r k1 3
+"$CHECK" "$TS_PORT" k1 "$MAC" "$TOKEN" represent 500 9000 >"$T/represent.out" 2>&1
+sed 's/^/# /' "$T/represent.out"
+TOKEN_ID=$("$TURN_TOKEN" inspect --keys "$T/keys.json" \
+	--server-name "$SERVER_NAME" "$TOKEN" 2>&1 | sed -n 's/^token id: *//p')
+no_life_after_expiry() {
+	local late
+	late=$(awk '/^t=[0-9]+ ok/ { split($1, t, "="); if (t[2] >= 5000) print }' \
+		"$T/represent.out")
+	[ -z "$late" ] && grep -Eq '^t=[0-9]+ ERROR code=401' "$T/represent.out"
+}
+check "the same token again does not keep the allocation past its end (skew 20 s)" \
+	no_life_after_expiry
+check "... nor a permission" grep -q '^permission ERROR' "$T/represent.out"
+check "the log says the token expired, the skew notwithstanding" \
+	grep -q "token $TOKEN_ID: token expired at .* (a skew of 20 s admits a token early, never late)" \
+	"$T/ts.log"
+
+# 3. A key that expires before the token bounds the session too.
 token tshort short 600
 "$CHECK" "$TS_PORT" short "$MAC" "$TOKEN" expiry 5000 1 >"$T/keyexp.out" 2>&1
 key_bounds_session() {
@@ -57,15 +80,15 @@ key_bounds_session() {
 check "a key's exp bounds the session (at most 60 s for a 600 s token)" \
 	key_bounds_session
 
-# 3. A spoofed request with another USERNAME and a junk key.
+# 4. A spoofed request with another USERNAME and a junk key.
 token t600 k1 600
 "$CHECK" "$TS_PORT" k1 "$MAC" "$TOKEN" intruder >"$T/intruder.out" 2>&1
-check "the intruder's Refresh is refused" \
-	grep -q '^intruder ERROR code=401' "$T/intruder.out"
+check "the intruder's Refresh (another USERNAME, no token) gets 441" \
+	grep -q '^intruder ERROR code=441' "$T/intruder.out"
 check "the client's own Refresh, without a token, still works" \
 	grep -q '^client ok ' "$T/intruder.out"
 
-# 4. A new token on the same session (same kid, new mac_key).
+# 5. A new token on the same session (same kid, new mac_key).
 MAC1=$MAC
 TOKEN1=$TOKEN
 token t600b k1 600

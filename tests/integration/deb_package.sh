@@ -140,9 +140,7 @@ token_allocates() {
 	local json
 	json=$(in_root 0:0 /usr/bin/turn-token issue --keys /etc/coturn-tpa/keys/keys.json \
 		--kid pkg-1 --server-name "$SERVER_NAME" --lifetime 600) &&
-		probe --username pkg-1 --key-b64 "$(jq -r .key <<<"$json")" \
-			--access-token-b64 "$(jq -r .access_token <<<"$json")" \
-			>"$T/probe.out" 2>&1 &&
+		probe --credential - <<<"$json" >"$T/probe.out" 2>&1 &&
 		grep -q '^ALLOCATED ' "$T/probe.out"
 }
 check "a token from the installed turn-token allocates through it" token_allocates

@@ -63,8 +63,7 @@ token_allocates() {
 	local json
 	json=$("$P/bin/turn-token" issue --keys "$T/keys.json" --kid 2026-11-a \
 		--server-name "$SERVER_NAME" --lifetime 600) &&
-		probe --username 2026-11-a --key-b64 "$(jq -r .key <<<"$json")" \
-			--access-token-b64 "$(jq -r .access_token <<<"$json")" >"$T/$1.out" 2>&1
+		probe --credential - <<<"$json" >"$T/$1.out" 2>&1
 }
 
 check "the installed turnserver starts with the installed plugin" run_server installed "$P/bin/turnserver"

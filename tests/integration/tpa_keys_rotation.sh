@@ -23,12 +23,10 @@ start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
 check "the plugin warns at start that group or others can read the key set" \
 	log_has "$T/ts.log" "key set $K $EXPOSED"
 
-# allocate JSON LOG: allocates with the token of an issue response.
+# allocate JSON LOG: allocates with the token of an issue response (the
+# credential on standard input, never in argv).
 allocate() {
-	probe --username "$(jq -r .kid <<<"$1")" \
-		--key-b64 "$(jq -r .key <<<"$1")" \
-		--access-token-b64 "$(jq -r .access_token <<<"$1")" \
-		--timeout-ms 5000 >"$2" 2>&1
+	probe --credential - --timeout-ms 5000 <<<"$1" >"$2" 2>&1
 }
 
 # issue KID: a token from the same set file, as an issuer on this host.

@@ -21,6 +21,7 @@ struct file_stamp {
 	off_t size;
 	struct timespec mtime;
 	struct timespec ctime;
+	mode_t mode;
 };
 
 struct tpa_keystore {
@@ -63,6 +64,7 @@ static int stamp_of(const char *path, struct file_stamp *st)
 	st->size = sb.st_size;
 	st->mtime = sb.st_mtim;
 	st->ctime = sb.st_ctim;
+	st->mode = sb.st_mode;
 	return 0;
 }
 
@@ -75,10 +77,11 @@ static int stamp_eq(const struct file_stamp *a, const struct file_stamp *b)
 	       a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
-static void say(struct tpa_keystore *ks, int is_error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void say(struct tpa_keystore *ks, enum tpa_log_level level,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void say(struct tpa_keystore *ks, int is_error, const char *fmt, ...)
+static void say(struct tpa_keystore *ks, enum tpa_log_level level,
+		const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
@@ -88,7 +91,18 @@ static void say(struct tpa_keystore *ks, int is_error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ks->log(ks->log_ctx, is_error, msg);
+	ks->log(ks->log_ctx, level, msg);
+}
+
+/* Keys are secrets: only the server's user should be able to read them. */
+static void warn_if_exposed(struct tpa_keystore *ks,
+			    const struct file_stamp *st)
+{
+	if (st->mode & (S_IRWXG | S_IRWXO))
+		say(ks, TPA_LOG_WARNING,
+		    "key set %s has mode %04o: group or others can read or "
+		    "change the keys; make it 0600, owned by the server's user",
+		    ks->path, (unsigned)(st->mode & 07777));
 }
 
 struct tpa_keystore *tpa_keystore_open(const char *path, uint32_t check_ms,
@@ -122,6 +136,7 @@ struct tpa_keystore *tpa_keystore_open(const char *path, uint32_t check_ms,
 		goto fail;
 	}
 	ks->next_check_ms = now_ms() + ks->check_ms;
+	warn_if_exposed(ks, &ks->loaded);
 	return ks;
 fail:
 	tpa_keyset_free(ks->set);
@@ -140,13 +155,15 @@ static void reload_file(struct tpa_keystore *ks, const struct file_stamp *cur)
 	if (!fresh) {
 		ks->refused = *cur;
 		ks->file_state = FILE_REFUSED;
-		say(ks, 1, "key set refused, keeping the %zu keys in use: %s",
+		say(ks, TPA_LOG_ERROR,
+		    "key set refused, keeping the %zu keys in use: %s",
 		    tpa_keystore_count(ks), err);
 		return;
 	}
 	if (pthread_rwlock_wrlock(&ks->lock) != 0) {
 		tpa_keyset_free(fresh);
-		say(ks, 1, "key set %s: cannot lock; keeping the keys in use",
+		say(ks, TPA_LOG_ERROR,
+		    "key set %s: cannot lock; keeping the keys in use",
 		    ks->path);
 		return;
 	}
@@ -156,8 +173,9 @@ static void reload_file(struct tpa_keystore *ks, const struct file_stamp *cur)
 	tpa_keyset_free(old);
 	ks->loaded = *cur;
 	ks->file_state = FILE_LOADED;
-	say(ks, 0, "key set %s reloaded: %zu keys", ks->path,
+	say(ks, TPA_LOG_INFO, "key set %s reloaded: %zu keys", ks->path,
 	    tpa_keyset_count(fresh));
+	warn_if_exposed(ks, cur);
 }
 
 void tpa_keystore_refresh(struct tpa_keystore *ks)
@@ -173,8 +191,9 @@ void tpa_keystore_refresh(struct tpa_keystore *ks)
 	if (stamp_of(ks->path, &cur) != 0) {
 		/* logged once while the file stays missing */
 		if (ks->file_state != FILE_MISSING) {
-			say(ks, 1, "key set %s: %s; keeping the keys in use",
-			    ks->path, strerror(errno));
+			say(ks, TPA_LOG_ERROR,
+			    "key set %s: %s; keeping the keys in use", ks->path,
+			    strerror(errno));
 			ks->file_state = FILE_MISSING;
 		}
 		goto out;

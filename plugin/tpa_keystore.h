@@ -13,12 +13,17 @@
 
 #include <stdint.h>
 
+#include "tpa_config.h"
 #include "tpa_keyset.h"
 
 struct tpa_keystore;
 
-/* Where the keystore reports reloads and refused files (any thread). */
-typedef void (*tpa_keystore_log_fn)(void *ctx, int is_error, const char *msg);
+/*
+ * Where the keystore reports reloads, refused files and a key-set file
+ * that group or others may read (at open and at every reload); any thread.
+ */
+typedef void (*tpa_keystore_log_fn)(void *ctx, enum tpa_log_level level,
+				    const char *msg);
 
 /*
  * Loads the key set at path now.  Returns a keystore owned by the caller

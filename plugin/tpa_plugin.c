@@ -47,9 +47,9 @@ static void plog(const struct tpa_state *st, enum tpa_log_level level,
 	st->host->log(host_level[level], "%s", msg);
 }
 
-static void keystore_log(void *ctx, int is_error, const char *msg)
+static void keystore_log(void *ctx, enum tpa_log_level level, const char *msg)
 {
-	plog(ctx, is_error ? TPA_LOG_ERROR : TPA_LOG_INFO, "%s", msg);
+	plog(ctx, level, "%s", msg);
 }
 
 static void exporter_log(void *ctx, const char *msg)

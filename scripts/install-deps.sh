@@ -7,6 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libssl-dev libjansson-dev libhiredis-dev libevent-dev libsqlite3-dev
       redis-server coturn openssl iproute2 procps jq
       clang libclang-rt-14-dev libmicrohttpd-dev prometheus curl
+      debhelper lintian systemd man-db
       chromium firefox-esr"
 
 missing=""

@@ -24,8 +24,11 @@
 #define TT_ISO_LEN 32 /* enough for tt_format_time of any 48-bit time */
 #define TT_SERVER_NAME_MAX 255 /* bytes; coturn's own limit */
 
+struct tpa_key;
+
 /* Subcommands. Each returns TT_EXIT_OK, TT_EXIT_INVALID or TT_EXIT_USAGE. */
 int tt_keygen_run(int argc, char **argv);
+int tt_keys_run(int argc, char **argv);
 int tt_issue_run(int argc, char **argv);
 int tt_inspect_run(int argc, char **argv);
 
@@ -91,6 +94,36 @@ const char *tt_mac_alg_name(size_t mac_key_len);
  * heap. p may be NULL.
  */
 void tt_wipe_free(void *p);
+
+/* What a new AS-RS key is to be (keygen, keys add). */
+struct tt_key_spec {
+	const char *kid;   /* NULL: today's UTC date and a random suffix */
+	const char *alg;   /* A128GCM or A256GCM */
+	int has_nbf;	   /* 1 if --nbf was given */
+	int has_exp;	   /* 1 if --exp was given */
+	uint64_t nbf, exp; /* Unix seconds */
+};
+
+/*
+ * Takes one of the options --kid ('k'), --alg ('a'), --nbf ('n') and --exp
+ * ('e') of subcommand sub into *spec. Returns 0, or -1 after printing an
+ * error (a bad number, or opt is none of these).
+ */
+int tt_key_spec_option(const char *sub, int opt, const char *arg,
+		       struct tt_key_spec *spec);
+
+/*
+ * Checks a key spec of subcommand sub: a known alg, a valid kid, exp after
+ * nbf (warns when exp is past). Returns 0 or TT_EXIT_USAGE.
+ */
+int tt_key_spec_check(const char *sub, const struct tt_key_spec *spec);
+
+/*
+ * Fills *key (zeroed first) with a checked spec's kid and times and fresh
+ * key bytes from OpenSSL's private DRBG. Returns 0 or TT_EXIT_USAGE; on
+ * failure *key holds no secret. The caller wipes *key after use.
+ */
+int tt_key_make(const struct tt_key_spec *spec, struct tpa_key *key);
 
 /* ---- issue: the browser profile's ice_server (turn_token_ice.c) ---- */
 

@@ -20,19 +20,13 @@
 #define SET_SUFFIX "]}"
 
 struct keygen_opts {
-	const char *kid;   /* NULL: make a date-based one */
-	const char *alg;   /* A128GCM or A256GCM */
-	int has_nbf;	   /* 1 if --nbf was given */
-	int has_exp;	   /* 1 if --exp was given */
-	uint64_t nbf, exp; /* Unix seconds */
-	int set;	   /* 1: print {"keys":[...]} */
+	struct tt_key_spec spec; /* --kid, --alg, --nbf, --exp */
+	int set;		 /* 1: print {"keys":[...]} */
 };
 
 static void keygen_usage(FILE *f);
 static int parse_args(int argc, char **argv, struct keygen_opts *o);
-static int check_opts(const struct keygen_opts *o);
 static int default_kid(char *out, size_t outcap);
-static int make_key(const struct keygen_opts *o, struct tpa_key *key);
 static int print_key(const struct keygen_opts *o, const struct tpa_key *key);
 
 static void keygen_usage(FILE *f)
@@ -69,27 +63,17 @@ static int parse_args(int argc, char **argv, struct keygen_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->alg = "A256GCM";
+	o->spec.alg = "A256GCM";
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			o->kid = optarg;
-			break;
 		case 'a':
-			o->alg = optarg;
-			break;
 		case 'n':
-			if (tt_parse_u64("keygen: --nbf", optarg,
-					 TT_SECONDS_MAX, &o->nbf) != 0)
-				return TT_EXIT_USAGE;
-			o->has_nbf = 1;
-			break;
 		case 'e':
-			if (tt_parse_u64("keygen: --exp", optarg,
-					 TT_SECONDS_MAX, &o->exp) != 0)
+			if (tt_key_spec_option("keygen", c, optarg, &o->spec) !=
+			    0)
 				return TT_EXIT_USAGE;
-			o->has_exp = 1;
 			break;
 		case 's':
 			o->set = 1;
@@ -105,26 +89,55 @@ static int parse_args(int argc, char **argv, struct keygen_opts *o)
 		tt_err("keygen: unexpected argument \"%s\"", argv[optind]);
 		return TT_EXIT_USAGE;
 	}
-	return check_opts(o);
+	return tt_key_spec_check("keygen", &o->spec);
 }
 
-/* Checks the options against each other. Returns 0 or TT_EXIT_USAGE. */
-static int check_opts(const struct keygen_opts *o)
+int tt_key_spec_option(const char *sub, int opt, const char *arg,
+		       struct tt_key_spec *spec)
 {
-	if (strcmp(o->alg, "A256GCM") != 0 && strcmp(o->alg, "A128GCM") != 0) {
-		tt_err("keygen: --alg must be A256GCM or A128GCM, not \"%s\"",
-		       o->alg);
+	char name[64];
+
+	switch (opt) {
+	case 'k':
+		spec->kid = arg;
+		return 0;
+	case 'a':
+		spec->alg = arg;
+		return 0;
+	case 'n':
+		snprintf(name, sizeof(name), "%s: --nbf", sub);
+		spec->has_nbf = 1;
+		return tt_parse_u64(name, arg, TT_SECONDS_MAX, &spec->nbf);
+	case 'e':
+		snprintf(name, sizeof(name), "%s: --exp", sub);
+		spec->has_exp = 1;
+		return tt_parse_u64(name, arg, TT_SECONDS_MAX, &spec->exp);
+	default:
+		return -1;
+	}
+}
+
+int tt_key_spec_check(const char *sub, const struct tt_key_spec *spec)
+{
+	char opt[64];
+
+	if (strcmp(spec->alg, "A256GCM") != 0 &&
+	    strcmp(spec->alg, "A128GCM") != 0) {
+		tt_err("%s: --alg must be A256GCM or A128GCM, not \"%s\"", sub,
+		       spec->alg);
 		return TT_EXIT_USAGE;
 	}
-	if (o->kid != NULL && tt_check_kid("keygen: --kid", o->kid) != 0)
+	snprintf(opt, sizeof(opt), "%s: --kid", sub);
+	if (spec->kid != NULL && tt_check_kid(opt, spec->kid) != 0)
 		return TT_EXIT_USAGE;
-	if (o->has_nbf && o->has_exp && o->exp <= o->nbf) {
-		tt_err("keygen: --exp must be later than --nbf");
+	if (spec->has_nbf && spec->has_exp && spec->exp <= spec->nbf) {
+		tt_err("%s: --exp must be later than --nbf", sub);
 		return TT_EXIT_USAGE;
 	}
-	if (o->has_exp && o->exp <= tt_now())
-		tt_err("keygen: warning: the key has already expired (--exp "
-		       "is in the past)");
+	if (spec->has_exp && spec->exp <= tt_now())
+		tt_err("%s: warning: the key has already expired (--exp "
+		       "is in the past)",
+		       sub);
 	return 0;
 }
 
@@ -150,23 +163,22 @@ static int default_kid(char *out, size_t outcap)
 	return n > 0 && (size_t)n < outcap ? 0 : -1;
 }
 
-/* Fills *key (zeroed first) with the kid, times and fresh random key
- * bytes. Returns 0 or TT_EXIT_USAGE; on failure *key holds no secret. */
-static int make_key(const struct keygen_opts *o, struct tpa_key *key)
+int tt_key_make(const struct tt_key_spec *spec, struct tpa_key *key)
 {
 	memset(key, 0, sizeof(*key));
-	if (o->kid != NULL)
-		memcpy(key->kid, o->kid, strlen(o->kid) + 1); /* checked */
+	if (spec->kid != NULL)
+		memcpy(key->kid, spec->kid,
+		       strlen(spec->kid) + 1); /* checked */
 	else if (default_kid(key->kid, sizeof(key->kid)) != 0)
 		return TT_EXIT_USAGE;
-	key->k_len = tpa_jwk_alg_key_len(o->alg);
-	key->has_nbf = o->has_nbf;
-	key->has_exp = o->has_exp;
-	key->nbf = (int64_t)o->nbf;
-	key->exp = (int64_t)o->exp;
+	key->k_len = tpa_jwk_alg_key_len(spec->alg);
+	key->has_nbf = spec->has_nbf;
+	key->has_exp = spec->has_exp;
+	key->nbf = (int64_t)spec->nbf;
+	key->exp = (int64_t)spec->exp;
 	if (key->k_len == 0 || RAND_priv_bytes(key->k, (int)key->k_len) != 1) {
 		OPENSSL_cleanse(key->k, sizeof(key->k));
-		tt_err("keygen: the random number generator failed");
+		tt_err("the random number generator failed");
 		return TT_EXIT_USAGE;
 	}
 	return 0;
@@ -180,7 +192,7 @@ static int print_key(const struct keygen_opts *o, const struct tpa_key *key)
 	char jwk[JWK_MAX];
 	int rc = TT_EXIT_USAGE;
 
-	if (tpa_jwk_format(key, o->alg, jwk, sizeof(jwk)) != 0) {
+	if (tpa_jwk_format(key, o->spec.alg, jwk, sizeof(jwk)) != 0) {
 		tt_err("keygen: cannot format the key");
 		goto out;
 	}
@@ -206,7 +218,7 @@ int tt_keygen_run(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc != 0)
 		return rc < 0 ? TT_EXIT_OK : rc;
-	rc = make_key(&o, &key);
+	rc = tt_key_make(&o.spec, &key);
 	if (rc == 0) {
 		/* unbuffered: the key is written from our own buffer only */
 		setvbuf(stdout, NULL, _IONBF, 0);

@@ -1,8 +1,8 @@
 /*
  * turn-token: command-line tool for RFC 7635 token issuers and operators.
  *
- * This file dispatches to the subcommands (keygen, issue, inspect, probe)
- * and holds the small helpers they share (turn_token.h).
+ * This file dispatches to the subcommands (keygen, keys, issue, inspect,
+ * probe) and holds the small helpers they share (turn_token.h).
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -30,6 +30,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"keygen", tt_keygen_run, "make a new AS-RS key (JWK)"},
+	{"keys", tt_keys_run, "add, list or retire keys of a key set file"},
 	{"issue", tt_issue_run, "issue a token (RFC 7635 section 4 response)"},
 	{"inspect", tt_inspect_run, "decode and check a token"},
 	{"probe", tpa_probe_run, "try a token against a TURN server"},

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,8 +28,9 @@
 /* What the log callback received (it may be called from any thread). */
 struct log_sink {
 	pthread_mutex_t mu;
-	unsigned errors, infos;
+	unsigned errors, warnings, infos;
 	char last_error[1024];
+	char last_warning[1024];
 	char last_info[1024];
 };
 
@@ -42,7 +44,7 @@ struct hammer {
 static char path[] = "/tmp/tpa_keystore_XXXXXX";
 static uint8_t k_common[32], k_a[16], k_b[32];
 
-static void log_cb(void *ctx, int is_error, const char *msg);
+static void log_cb(void *ctx, enum tpa_log_level level, const char *msg);
 static void sink_reset(struct log_sink *s);
 static unsigned sink_errors(struct log_sink *s);
 static unsigned sink_infos(struct log_sink *s);
@@ -60,15 +62,20 @@ static void test_check_interval(void);
 static void test_broken_then_fixed(void);
 static void test_deleted(void);
 static void test_concurrent(void);
+static void test_mode_warning(void);
+static unsigned sink_warnings(struct log_sink *s);
 
-static void log_cb(void *ctx, int is_error, const char *msg)
+static void log_cb(void *ctx, enum tpa_log_level level, const char *msg)
 {
 	struct log_sink *s = ctx;
 
 	pthread_mutex_lock(&s->mu);
-	if (is_error) {
+	if (level == TPA_LOG_ERROR) {
 		s->errors++;
 		snprintf(s->last_error, sizeof(s->last_error), "%s", msg);
+	} else if (level == TPA_LOG_WARNING) {
+		s->warnings++;
+		snprintf(s->last_warning, sizeof(s->last_warning), "%s", msg);
 	} else {
 		s->infos++;
 		snprintf(s->last_info, sizeof(s->last_info), "%s", msg);
@@ -79,8 +86,8 @@ static void log_cb(void *ctx, int is_error, const char *msg)
 static void sink_reset(struct log_sink *s)
 {
 	pthread_mutex_lock(&s->mu);
-	s->errors = s->infos = 0;
-	s->last_error[0] = s->last_info[0] = '\0';
+	s->errors = s->warnings = s->infos = 0;
+	s->last_error[0] = s->last_warning[0] = s->last_info[0] = '\0';
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -100,6 +107,16 @@ static unsigned sink_infos(struct log_sink *s)
 
 	pthread_mutex_lock(&s->mu);
 	n = s->infos;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+static unsigned sink_warnings(struct log_sink *s)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->warnings;
 	pthread_mutex_unlock(&s->mu);
 	return n;
 }
@@ -236,7 +253,7 @@ static void test_get_copies(void)
 static void test_replace(void)
 {
 	char err[TPA_KEYSET_ERR_LEN * 2], want[1024];
-	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, "", ""};
+	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, "", "", ""};
 	struct tpa_keystore *ks;
 
 	write_set('a');
@@ -307,7 +324,7 @@ static void test_check_interval(void)
 static void test_broken_then_fixed(void)
 {
 	char err[TPA_KEYSET_ERR_LEN * 2], want[1024];
-	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, "", ""};
+	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, "", "", ""};
 	struct tpa_keystore *ks;
 	int i;
 
@@ -362,7 +379,7 @@ static void test_broken_then_fixed(void)
 static void test_deleted(void)
 {
 	char err[TPA_KEYSET_ERR_LEN * 2], want[1024];
-	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, "", ""};
+	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, "", "", ""};
 	struct tpa_keystore *ks;
 	int i;
 
@@ -415,6 +432,73 @@ static void test_deleted(void)
 	tpa_keystore_close(ks);
 }
 
+/* Sets the key-set file's mode, or stops the test. */
+static void set_mode(mode_t mode)
+{
+	if (chmod(path, mode) != 0) {
+		perror(path);
+		abort();
+	}
+}
+
+/*
+ * A key-set file that group or others may read or write is warned about
+ * when the store opens it and at every reload of it; a 0600 file is not.
+ */
+static void test_mode_warning(void)
+{
+	char err[TPA_KEYSET_ERR_LEN * 2], want[1024];
+	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, "", "", ""};
+	struct tpa_keystore *ks;
+
+	write_set('a');
+	set_mode(0600);
+	ks = tpa_keystore_open(path, 1, log_cb, &sink, err, sizeof(err));
+	CHECK_MSG(ks != NULL, "%s", err);
+	if (ks == NULL)
+		return;
+	CHECK_MSG(sink_warnings(&sink) == 0, "%s", sink.last_warning);
+	tpa_keystore_close(ks);
+
+	set_mode(0640);
+	ks = tpa_keystore_open(path, 1, log_cb, &sink, err, sizeof(err));
+	CHECK_MSG(ks != NULL, "%s", err);
+	if (ks == NULL)
+		return;
+	CHECK(sink_warnings(&sink) == 1);
+	snprintf(want, sizeof(want),
+		 "key set %s has mode 0640: group or others can read or "
+		 "change the keys; make it 0600, owned by the server's user",
+		 path);
+	CHECK_STR(sink.last_warning, want);
+
+	/* a 0600 replacement reloads without a warning */
+	write_set('b');
+	set_mode(0600);
+	sleep_ms(3);
+	tpa_keystore_refresh(ks);
+	CHECK(has_kid(ks, "b1"));
+	CHECK(sink_infos(&sink) == 1 && sink_warnings(&sink) == 1);
+
+	/* a chmod alone is a new version of the file: reloaded, warned */
+	set_mode(0604);
+	sleep_ms(3);
+	tpa_keystore_refresh(ks);
+	CHECK(sink_infos(&sink) == 2 && sink_warnings(&sink) == 2);
+	CHECK(strstr(sink.last_warning, "has mode 0604:") != NULL);
+
+	/* and so is every later reload of an exposed file */
+	write_set('a');
+	set_mode(0660);
+	sleep_ms(3);
+	tpa_keystore_refresh(ks);
+	CHECK(has_kid(ks, "a1"));
+	CHECK(sink_infos(&sink) == 3 && sink_warnings(&sink) == 3);
+	CHECK(strstr(sink.last_warning, "has mode 0660:") != NULL);
+	CHECK(sink_errors(&sink) == 0);
+	tpa_keystore_close(ks);
+}
+
 static void *hammer_main(void *arg)
 {
 	struct hammer *h = arg;
@@ -446,7 +530,7 @@ static void *hammer_main(void *arg)
 static void test_concurrent(void)
 {
 	char err[TPA_KEYSET_ERR_LEN * 2];
-	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, "", ""};
+	struct log_sink sink = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, "", "", ""};
 	struct hammer h;
 	pthread_t th[NTHREADS];
 	int i, started = 0;
@@ -510,6 +594,7 @@ int main(void)
 	test_broken_then_fixed();
 	test_deleted();
 	test_concurrent();
+	test_mode_warning();
 	remove(path);
 	return tpa_test_done();
 }

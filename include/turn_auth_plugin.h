@@ -58,7 +58,7 @@ extern "C" {
 #endif
 
 #define TURN_AUTH_PLUGIN_ABI_MAJOR 1
-#define TURN_AUTH_PLUGIN_ABI_MINOR 0
+#define TURN_AUTH_PLUGIN_ABI_MINOR 1
 #define TURN_AUTH_PLUGIN_ABI_VERSION                                           \
 	((uint32_t)((TURN_AUTH_PLUGIN_ABI_MAJOR << 16) |                       \
 		    TURN_AUTH_PLUGIN_ABI_MINOR))
@@ -71,6 +71,7 @@ extern "C" {
 #define TURN_AUTH_KEY_MAX 64	/* largest HMAC key a plugin may return */
 #define TURN_AUTH_REALM_MAX 128 /* coturn: STUN_MAX_REALM_SIZE + 1 */
 #define TURN_AUTH_REASON_MAX 160
+#define TURN_AUTH_LOG_USERNAME_MAX 128 /* log_username's out, with the NUL */
 
 /* Log levels of turn_auth_host.log, in coturn's order. */
 enum turn_auth_log_level {
@@ -214,7 +215,20 @@ struct turn_auth_plugin {
 	 * callback. */
 	void (*fini)(void *state);
 
-	void *reserved[8]; /* zero */
+	/* Optional (NULL), ABI 1.1: what the host logs in place of a
+	 * USERNAME.  A credential may carry a secret in USERNAME (a token):
+	 * before the host prints any USERNAME (in a log line or a statistics
+	 * key) it asks here.  Writes a printable, NUL-
+	 * terminated replacement of at most outlen bytes (the host passes
+	 * TURN_AUTH_LOG_USERNAME_MAX) into out and returns 1, or returns 0
+	 * to let the host print username as it is.  username may be any
+	 * bytes from the network, NUL-terminated.  Called from any host
+	 * thread, often (every log line): must not block, and must be cheap.
+	 * Hosts of ABI 1.0 never call it. */
+	int (*log_username)(void *state, const char *username, char *out,
+			    size_t outlen);
+
+	void *reserved[7]; /* zero */
 };
 
 /* The type of the exported entry.  host_abi_version is the host's

@@ -53,8 +53,8 @@ static int check_members(json_t *root, char *why, size_t whycap,
 			 struct tpa_credential *cr)
 {
 	static const char *const known[] = {
-		"username", "kid",	  "key",	"access_token",
-		"password", "token_type", "expires_in", "alg"};
+		"username",   "kid",	    "key", "access_token", "password",
+		"token_type", "expires_in", "alg", "ice_server"};
 	const char *name;
 	json_t *value;
 
@@ -68,7 +68,7 @@ static int check_members(json_t *root, char *why, size_t whycap,
 			return fail(cr, why, whycap,
 				    "unknown member (not one of username, kid, "
 				    "key, access_token, password, token_type, "
-				    "expires_in, alg)");
+				    "expires_in, alg, ice_server)");
 	}
 	return 0;
 }

@@ -17,7 +17,10 @@
  *                 TPA_TURN_KEY_MAX bytes (RFC 7635: the mac_key)
  *   access_token  an RFC 7635 ACCESS-TOKEN value, base64 or base64url
  *   password      a long-term password (key = MD5(user:realm:password))
- *   token_type, expires_in, alg   what turn-token issue adds; not used
+ *   token_type, expires_in, alg, ice_server   what turn-token issue
+ *                 adds; not used (for the browser profile's ice_server,
+ *                 give {"username": its username, "password": its
+ *                 credential})
  * Exactly one of key and password; a USERNAME; nothing else (an unknown
  * member is a typo, and an error). Duplicate members are refused.
  *

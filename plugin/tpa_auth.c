@@ -15,12 +15,11 @@
 #define COTURN_LEGACY_KEY_LEN 16 /* coturn issue 189 */
 #define TPA_HMAC_SHA1_KEY_LEN 20
 
-static void reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
-		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* the short name inside this file */
+#define reject tpa_auth_reject
 
-/* REJECT for why, with "token ID: why" as the reason (cut to fit). */
-static void reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
-		   const char *fmt, ...)
+void tpa_auth_reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
+		     const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -125,6 +124,47 @@ static int check_integrity(const struct tpa_stun_view *v,
 	return -1;
 }
 
+int tpa_auth_open_token(const struct tpa_auth_ctx *ctx, const char *kid,
+			const uint8_t *tok, size_t tok_len, uint64_t now,
+			struct tpa_token *token, struct tpa_key *key,
+			struct tpa_auth_outcome *out)
+{
+	char why[TPA_TOKEN_WHY_LEN], shown[TPA_KID_LOG_MAX + 1];
+
+	memset(token, 0, sizeof(*token));
+	memset(key, 0, sizeof(*key));
+	/* only requests with a token look at the key-set file */
+	tpa_keystore_refresh(ctx->keys);
+	switch (tpa_keystore_get(ctx->keys, kid, key)) {
+	case 0:
+		break;
+	case -1:
+		printable_kid(kid, shown, sizeof(shown));
+		reject(out, TPA_REFUSAL_UNKNOWN_KID, "unknown kid '%s'", shown);
+		return -1;
+	default:
+		reject(out, TPA_REFUSAL_KEY_STORE,
+		       "the key store cannot be read now");
+		out->verdict = TPA_ERROR; /* fail closed, as a broken plugin */
+		return -1;
+	}
+	if (check_key_time(key, now, out) != 0)
+		goto fail;
+	if (tpa_token_decode(key->k, key->k_len, ctx->server_name, tok, tok_len,
+			     token, why, sizeof(why)) != TPA_TOKEN_OK) {
+		reject(out, TPA_REFUSAL_BAD_TOKEN, "kid '%s': %s", key->kid,
+		       why);
+		goto fail;
+	}
+	if (check_window(token, now, ctx->cfg->clock_skew, out) != 0)
+		goto fail;
+	return 0;
+fail:
+	tpa_token_wipe(token);
+	OPENSSL_cleanse(key, sizeof(*key));
+	return -1;
+}
+
 /* Decrypts and checks the token; fills out->key on success. */
 static void check_token(const struct tpa_auth_ctx *ctx,
 			const struct tpa_stun_view *v,
@@ -133,35 +173,10 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 {
 	struct tpa_key key;
 	struct tpa_token tok;
-	char why[TPA_TOKEN_WHY_LEN], shown[TPA_KID_LOG_MAX + 1];
-	uint32_t skew = ctx->cfg->clock_skew;
 
-	memset(&tok, 0, sizeof(tok));
-	/* only requests with a token look at the key-set file */
-	tpa_keystore_refresh(ctx->keys);
-	switch (tpa_keystore_get(ctx->keys, kid, &key)) {
-	case 0:
-		break;
-	case -1:
-		printable_kid(kid, shown, sizeof(shown));
-		reject(out, TPA_REFUSAL_UNKNOWN_KID, "unknown kid '%s'", shown);
+	if (tpa_auth_open_token(ctx, kid, at->value, at->len, now, &tok, &key,
+				out) != 0)
 		return;
-	default:
-		reject(out, TPA_REFUSAL_KEY_STORE,
-		       "the key store cannot be read now");
-		out->verdict = TPA_ERROR; /* fail closed, as a broken plugin */
-		return;
-	}
-	if (check_key_time(&key, now, out) != 0)
-		goto out;
-	if (tpa_token_decode(key.k, key.k_len, ctx->server_name, at->value,
-			     at->len, &tok, why, sizeof(why)) != TPA_TOKEN_OK) {
-		reject(out, TPA_REFUSAL_BAD_TOKEN, "kid '%s': %s", key.kid,
-		       why);
-		goto out;
-	}
-	if (check_window(&tok, now, skew, out) != 0)
-		goto out;
 	if (check_integrity(v, &tok, ctx->cfg->legacy_coturn_keying, out) != 0)
 		goto out;
 	/* the session ends with the token, or with its key if sooner: both

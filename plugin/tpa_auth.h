@@ -33,6 +33,7 @@ struct tpa_auth_outcome {
 			  * always after now */
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
 	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
+	int browser; /* ACCEPT: browser profile (long-term key), not RFC 7635 */
 	char reason[TPA_REASON_LEN]; /* REJECT / ERROR: why; safe to log */
 	enum tpa_refusal refusal;    /* REJECT / ERROR: why, as a class */
 };
@@ -52,5 +53,29 @@ struct tpa_auth_outcome {
 void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 		      size_t len, const char *username, uint64_t now,
 		      struct tpa_auth_outcome *out);
+
+/* ---- shared by the profiles (tpa_auth.c, tpa_browser.c) ---------------- */
+
+/*
+ * REJECT for why (the class), with "token ID: " and the printf-style
+ * reason (cut to fit) in out->reason; ID is out->token_id, or "-" when it
+ * is empty.
+ */
+void tpa_auth_reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Every check of a token but the proof of possession: the key named kid
+ * exists and is within its nbf/exp at now, the tok_len bytes at tok
+ * decrypt with it (associated data: the server name), and the token's
+ * time window holds with the configured skew.  Returns 0 with the token
+ * in *token and the key in *key (secrets: the caller wipes both), or -1
+ * with out rejected (or ERROR when the key store cannot be read) and both
+ * wiped.  Thread-safe; may block as tpa_auth_rfc7635 says.
+ */
+int tpa_auth_open_token(const struct tpa_auth_ctx *ctx, const char *kid,
+			const uint8_t *tok, size_t tok_len, uint64_t now,
+			struct tpa_token *token, struct tpa_key *key,
+			struct tpa_auth_outcome *out);
 
 #endif /* TPA_AUTH_H */

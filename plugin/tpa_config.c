@@ -13,6 +13,7 @@
 #define LINE_MAX_LEN 2048
 #define SKEW_MAX 3600
 #define RELOAD_MS_MAX 3600000
+#define BROWSER_SESSION_MAX 86400
 
 struct setting;
 typedef int (*setting_parse_fn)(const char *value, struct tpa_config *cfg,
@@ -34,6 +35,8 @@ static int parse_reload(const char *value, struct tpa_config *cfg, char *why,
 			size_t whylen);
 static int parse_log_level(const char *value, struct tpa_config *cfg, char *why,
 			   size_t whylen);
+static int parse_browser_session(const char *value, struct tpa_config *cfg,
+				 char *why, size_t whylen);
 static int parse_metrics_listen(const char *value, struct tpa_config *cfg,
 				char *why, size_t whylen);
 
@@ -43,6 +46,7 @@ static const struct setting settings[] = {
 	{"legacy-coturn-keying", parse_legacy, 0},
 	{"key-set-check-ms", parse_reload, 0},
 	{"log-level", parse_log_level, 0},
+	{"browser-max-session", parse_browser_session, 0},
 	{"metrics-listen", parse_metrics_listen, 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -145,6 +149,18 @@ static int parse_log_level(const char *value, struct tpa_config *cfg, char *why,
 	return -1;
 }
 
+static int parse_browser_session(const char *value, struct tpa_config *cfg,
+				 char *why, size_t whylen)
+{
+	if (parse_uint(value, BROWSER_SESSION_MAX, &cfg->browser_max_session) ||
+	    cfg->browser_max_session == 0) {
+		snprintf(why, whylen, "'%.32s' is not 1 to %d seconds", value,
+			 BROWSER_SESSION_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_metrics_listen(const char *value, struct tpa_config *cfg,
 				char *why, size_t whylen)
 {
@@ -169,6 +185,7 @@ static void set_defaults(struct tpa_config *cfg)
 	cfg->clock_skew = 5;
 	cfg->reload_check_ms = 1000;
 	cfg->log_level = TPA_LOG_INFO;
+	cfg->browser_max_session = 3600;
 }
 
 /* Applies one line; seen[] marks settings already given. */

@@ -30,6 +30,7 @@ struct tpa_config {
 	int legacy_coturn_keying;	   /* also accept 16 of 20 key bytes */
 	uint32_t reload_check_ms;	   /* how often to stat the key set */
 	enum tpa_log_level log_level;	   /* least important level logged */
+	uint32_t browser_max_session; /* seconds a browser session may last */
 	struct tpa_loopback_addr metrics_listen; /* text "": metrics off */
 };
 

@@ -14,6 +14,7 @@
 #include "turn_auth_plugin.h"
 
 #include "tpa_auth.h"
+#include "tpa_browser.h"
 #include "tpa_config.h"
 #include "tpa_keystore.h"
 #include "tpa_observe.h"
@@ -93,9 +94,10 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 		     st->cfg.metrics_listen.text);
 	plog(st, TPA_LOG_INFO,
 	     "ready: %zu keys from %s, server name '%s', clock skew %u s, "
-	     "legacy coturn keying %s",
+	     "legacy coturn keying %s, browser sessions up to %u s",
 	     tpa_keystore_count(st->keys), st->cfg.key_set, host->server_name,
-	     st->cfg.clock_skew, st->cfg.legacy_coturn_keying ? "on" : "off");
+	     st->cfg.clock_skew, st->cfg.legacy_coturn_keying ? "on" : "off",
+	     st->cfg.browser_max_session);
 	*state = st;
 	return 0;
 fail:
@@ -121,15 +123,17 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 	}
 	memcpy(res->key, o->key, o->key_len);
 	res->key_len = o->key_len;
-	res->third_party = 1;
+	/* a browser cannot send a new token on the same session */
+	res->third_party = !o->browser;
 	if (o->expiry - now > UINT32_MAX)
 		res->max_session_time = UINT32_MAX;
 	else
 		res->max_session_time = (uint32_t)(o->expiry - now);
 	snprintf(res->reason, sizeof(res->reason), "token %s", o->token_id);
 	plog(st, TPA_LOG_DEBUG,
-	     "token %s accepted: kid '%s', %zu-byte key, %u s left",
-	     o->token_id, o->kid, o->key_len, res->max_session_time);
+	     "token %s accepted%s: kid '%s', %zu-byte key, %u s left",
+	     o->token_id, o->browser ? " (browser profile)" : "", o->kid,
+	     o->key_len, res->max_session_time);
 	return TURN_AUTH_ACCEPT;
 }
 
@@ -146,6 +150,9 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 
 	tpa_auth_rfc7635(&ctx, r->message, r->message_len, r->username, now,
 			 &o);
+	if (o.verdict == TPA_PASS)
+		tpa_auth_browser(&ctx, r->message, r->message_len, r->username,
+				 r->realm, now, &o);
 	switch (o.verdict) {
 	case TPA_ACCEPT:
 		v = accept_token(st, &o, now, res);
@@ -178,6 +185,14 @@ static void tpa_fini(void *state)
 	state_free(state);
 }
 
+/* Browser-profile usernames carry a token: coturn logs a token id. */
+static int tpa_log_username(void *state, const char *username, char *out,
+			    size_t outlen)
+{
+	(void)state;
+	return tpa_browser_log_name(username, out, outlen);
+}
+
 static const struct turn_auth_plugin tpa_table = {
 	.size = sizeof(struct turn_auth_plugin),
 	.abi_version = TURN_AUTH_PLUGIN_ABI_VERSION,
@@ -187,6 +202,7 @@ static const struct turn_auth_plugin tpa_table = {
 	.authorize = tpa_authorize,
 	.session_closed = tpa_session_closed,
 	.fini = tpa_fini,
+	.log_username = tpa_log_username,
 };
 
 const struct turn_auth_plugin *turn_auth_plugin_entry(uint32_t host_abi)

@@ -7,7 +7,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libssl-dev libjansson-dev libhiredis-dev libevent-dev libsqlite3-dev
       redis-server coturn openssl iproute2 procps jq
       clang libclang-rt-14-dev libmicrohttpd-dev prometheus curl
-      debhelper lintian systemd man-db"
+      debhelper lintian systemd man-db
+      chromium firefox-esr"
 
 missing=""
 for p in $PKGS; do
@@ -16,6 +17,10 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+# the JavaScript issuer and the browser tests' drivers: Debian's nodejs
+# and npm, unless a Node.js is there already
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+	missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

@@ -53,6 +53,7 @@ run_one unit-stun "$U/test_stun"
 run_one unit-config "$U/test_config" "$D/configs"
 run_one unit-auth "$U/test_auth"
 run_one unit-keystore "$U/test_keystore"
+run_one unit-browser "$U/test_browser" "$D/browser-usernames"
 run_one unit-credential "$U/test_credential"
 run_one unit-metrics "$U/test_metrics"
 run_one unit-live "$U/test_live"
@@ -62,6 +63,7 @@ run_one fuzz-regress sh "$TOP_SRCDIR/tests/fuzz/run-fuzz.sh" --regress \
 	"$TOP_BUILDDIR/tests/fuzz/build"
 run_one unit-oauth-interop sh "$TOP_SRCDIR/tests/unit/oauth_interop.sh" \
 	"$U/test_token"
+run_one unit-js-issuer node --test --test-reporter=tap "$TOP_SRCDIR/tests/js/"
 
 for t in "$TOP_SRCDIR"/tests/integration/*.sh; do
 	[ -f "$t" ] || continue

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define TT_EXIT_OK 0	  /* success; inspect: the token is valid */
 #define TT_EXIT_INVALID 1 /* inspect: the token is not valid */
 #define TT_EXIT_USAGE 2	  /* usage error, I/O error, broken key set */
@@ -122,5 +124,35 @@ int tt_key_spec_check(const char *sub, const struct tt_key_spec *spec);
  * failure *key holds no secret. The caller wipes *key after use.
  */
 int tt_key_make(const struct tt_key_spec *spec, struct tpa_key *key);
+
+/* ---- issue: the browser profile's ice_server (turn_token_ice.c) ---- */
+
+#define TT_ICE_URLS_MAX 16
+
+/* The URLs of --urls: pointers into argv, not copies. */
+struct tt_ice_urls {
+	const char *url[TT_ICE_URLS_MAX]; /* not NUL-terminated */
+	size_t len[TT_ICE_URLS_MAX];	  /* bytes of each */
+	size_t n;			  /* how many */
+};
+
+/*
+ * Adds the comma-separated URLs of arg (one --urls option, named opt in
+ * errors) to u.  Each must be a turn: or turns: URL of printable ASCII
+ * without spaces, at most 256 bytes; at most TT_ICE_URLS_MAX in all.
+ * Returns 0, or -1 after printing why.  arg must outlive u.
+ */
+int tt_ice_urls_add(struct tt_ice_urls *u, const char *opt, const char *arg);
+
+/*
+ * The ice_server object {"urls": [...], "username": ..., "credential":
+ * ...} for the token of tok_len bytes at tok under kid: urls from u, or
+ * "turn:SERVER_NAME" when u has none; the browser-profile USERNAME; the
+ * credential (the base64 mac_key, a secret) as given.  Returns a new
+ * object owned by the caller, or NULL after printing why.
+ */
+json_t *tt_ice_server(const struct tt_ice_urls *u, const char *server_name,
+		      const char *kid, const uint8_t *tok, size_t tok_len,
+		      const char *credential);
 
 #endif /* TURN_TOKEN_H */

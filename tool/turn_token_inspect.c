@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "tpa_b64.h"
+#include "tpa_browser_username.h"
 #include "tpa_keyset.h"
 #include "tpa_token.h"
 #include "turn_token.h"
@@ -36,13 +37,14 @@ struct inspect_opts {
 };
 
 struct result {
-	int have_bytes;		       /* 1 once the base64 decoded */
-	size_t tok_len;		       /* bytes of the token */
-	char id[TPA_TOKEN_ID_LEN + 1]; /* tpa_token_id, safe to print */
-	const char *kid;	       /* given or matching kid, or NULL */
-	int decoded;		       /* 1 once the token decrypted */
-	struct tpa_token t;	       /* secret mac_key: wipe */
-	char reason[REASON_LEN];       /* "" while valid */
+	int have_bytes;			/* 1 once the base64 decoded */
+	size_t tok_len;			/* bytes of the token */
+	char id[TPA_TOKEN_ID_LEN + 1];	/* tpa_token_id, safe to print */
+	const char *kid;		/* given or matching kid, or NULL */
+	int decoded;			/* 1 once the token decrypted */
+	struct tpa_token t;		/* secret mac_key: wipe */
+	char reason[REASON_LEN];	/* "" while valid */
+	char user_kid[TPA_KID_MAX + 1]; /* kid of a browser USERNAME, or "" */
 };
 
 static void inspect_usage(FILE *f);
@@ -77,8 +79,8 @@ static void inspect_usage(FILE *f)
 	      "                          TOKEN_B64 | - | --token-file FILE\n"
 	      "\n"
 	      "Decodes and checks a token (standard base64, as in an issue\n"
-	      "response's access_token; \"-\" reads it from standard input) "
-	      "and\n"
+	      "response's access_token, or a browser username tpa1.KID.TOKEN;\n"
+	      "\"-\" reads it from standard input) and\n"
 	      "prints its id, kid, mac key length and algorithm, timestamp,\n"
 	      "lifetime, expiry and the verdict: \"valid\" or "
 	      "\"INVALID: reason\".\n"
@@ -224,6 +226,36 @@ static int read_text(const char *path, char *buf, size_t cap, size_t *len)
 	return rc;
 }
 
+/* A browser-profile USERNAME (tpa1.KID.TOKEN) instead of a token: its
+ * token into tok (cap bytes) and its kid into r->user_kid; r->reason for
+ * a broken one.  Returns the kind of username the text is. */
+static enum tpa_browser_username_kind browser_username(const char *p,
+						       size_t len, uint8_t *tok,
+						       size_t cap,
+						       struct result *r)
+{
+	struct tpa_browser_username u;
+	char why[TPA_BROWSER_USERNAME_WHY_LEN];
+	enum tpa_browser_username_kind k =
+		tpa_browser_username_parse(p, len, &u, why, sizeof(why));
+
+	if (k == TPA_BROWSER_USERNAME_BAD)
+		snprintf(r->reason, sizeof(r->reason), "browser username: %s",
+			 why);
+	if (k != TPA_BROWSER_USERNAME_OK)
+		return k;
+	if (u.token_len > cap) {
+		snprintf(r->reason, sizeof(r->reason), "token too long");
+		return TPA_BROWSER_USERNAME_BAD;
+	}
+	memcpy(tok, u.token, u.token_len);
+	r->tok_len = u.token_len;
+	memcpy(r->user_kid, u.kid, sizeof(r->user_kid));
+	r->have_bytes = 1;
+	tpa_token_id(tok, r->tok_len, r->id);
+	return k;
+}
+
 /* Gets the token text from the argument or a file, trims white space
  * around it and decodes the base64 (standard, else base64url) into tok
  * (cap bytes). Returns 0 with r->have_bytes set, 0 with r->reason set (not
@@ -256,6 +288,14 @@ static int token_bytes(const struct inspect_opts *o, uint8_t *tok, size_t cap,
 	while (len > 0 && strchr(" \t\r\n", *p) != NULL) {
 		p++;
 		len--;
+	}
+	switch (browser_username(p, len, tok, cap, r)) {
+	case TPA_BROWSER_USERNAME_OK:
+		return 0;
+	case TPA_BROWSER_USERNAME_BAD:
+		return 0;
+	default:
+		break;
 	}
 	if (tpa_b64_decode(p, len, tok, cap, &r->tok_len, 0) != 0 &&
 	    tpa_b64_decode(p, len, tok, cap, &r->tok_len, 1) != 0) {
@@ -559,7 +599,17 @@ int tt_inspect_run(int argc, char **argv)
 	}
 	if (token_bytes(&o, tok, sizeof(tok), &r) != 0)
 		goto out;
-	if (r.have_bytes && o.kid != NULL)
+	if (r.have_bytes && r.user_kid[0] != '\0') {
+		/* a browser USERNAME names its key */
+		if (o.kid != NULL && strcmp(o.kid, r.user_kid) != 0)
+			snprintf(r.reason, sizeof(r.reason),
+				 "the username names kid \"%.64s\", not --kid",
+				 r.user_kid);
+		else {
+			o.kid = r.user_kid;
+			decode_one(ks, &o, tok, &r);
+		}
+	} else if (r.have_bytes && o.kid != NULL)
 		decode_one(ks, &o, tok, &r);
 	else if (r.have_bytes)
 		decode_any(ks, &o, tok, &r);

@@ -1,9 +1,10 @@
 /*
  * turn-token issue: makes a fresh mac_key, seals it into a self-contained
  * token with an AS-RS key from a JWK set, and prints the RFC 7635 section 4
- * response (or one field of it with --field). The mac_key is printed only
- * in the "key" field; every buffer that held it is wiped, and stdout is
- * unbuffered so that no copy stays in a stdio buffer.
+ * response (or one field of it with --field), with the browser profile's
+ * ice_server object. The mac_key is printed only in the "key" field and as
+ * the ice_server's credential; every buffer that held it is wiped, and
+ * stdout is unbuffered so that no copy stays in a stdio buffer.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -30,10 +31,12 @@ struct issue_opts {
 	size_t mac_key_len;	 /* 20 or 32 */
 	uint64_t timestamp;	 /* Unix seconds */
 	const char *field;	 /* NULL: print the whole response */
+	struct tt_ice_urls urls; /* --urls of the ice_server */
 };
 
 static const char *const fields[] = {"access_token", "token_type", "expires_in",
-				     "kid",	     "key",	   "alg"};
+				     "kid",	     "key",	   "alg",
+				     "ice_server"};
 
 static void issue_usage(FILE *f);
 static int parse_args(int argc, char **argv, struct issue_opts *o);
@@ -42,8 +45,10 @@ static int check_opts(const struct issue_opts *o);
 static const struct tpa_key *usable_key(const struct tpa_keyset *ks,
 					const struct issue_opts *o);
 static int seal(const struct tpa_key *key, const struct issue_opts *o,
-		char *tok_b64, size_t tok_cap, char *mac_b64, size_t mac_cap);
-static json_t *response(const struct issue_opts *o, const char *tok_b64,
+		uint8_t tok[TPA_TOKEN_MAX_LEN], size_t *tok_len, char *tok_b64,
+		size_t tok_cap, char *mac_b64, size_t mac_cap);
+static json_t *response(const struct issue_opts *o, const uint8_t *tok,
+			size_t tok_len, const char *tok_b64,
 			const char *mac_b64);
 static int print_response(const json_t *resp, const char *field);
 
@@ -53,11 +58,14 @@ static void issue_usage(FILE *f)
 	      "--server-name NAME\n"
 	      "                        [--lifetime SECONDS] "
 	      "[--mac-alg HMAC-SHA1|HMAC-SHA256]\n"
-	      "                        [--timestamp UNIX] [--field NAME]\n"
+	      "                        [--timestamp UNIX] [--urls "
+	      "URL[,URL...]]\n"
+	      "                        [--field NAME]\n"
 	      "\n"
 	      "Issues a token and prints the RFC 7635 section 4 response:\n"
 	      "access_token, token_type, expires_in, kid, key (the mac_key, a\n"
-	      "secret for the client only) and alg.\n"
+	      "secret for the client only) and alg; and ice_server, the same\n"
+	      "token for a WebRTC browser: {urls, username, credential}.\n"
 	      "\n"
 	      "  --keys FILE         JWK set with the AS-RS keys\n"
 	      "  --kid KID           the key to seal the token with; it must "
@@ -69,9 +77,15 @@ static void issue_usage(FILE *f)
 	      "  --mac-alg ALG       HMAC-SHA1 (20-byte mac_key, default) or\n"
 	      "                      HMAC-SHA256 (32-byte mac_key)\n"
 	      "  --timestamp UNIX    token timestamp (default now)\n"
+	      "  --urls URLS         turn: or turns: URLs of the ice_server, "
+	      "comma-\n"
+	      "                      separated or repeated (default "
+	      "turn:NAME)\n"
 	      "  --field NAME        print only this field's raw value: "
 	      "access_token,\n"
-	      "                      token_type, expires_in, kid, key or alg\n"
+	      "                      token_type, expires_in, kid, key, alg "
+	      "or\n"
+	      "                      ice_server (as one line of JSON)\n"
 	      "  -h, --help          this help\n",
 	      f);
 }
@@ -88,6 +102,7 @@ static int parse_args(int argc, char **argv, struct issue_opts *o)
 		{"mac-alg", required_argument, NULL, 'm'},
 		{"timestamp", required_argument, NULL, 't'},
 		{"field", required_argument, NULL, 'f'},
+		{"urls", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -122,6 +137,10 @@ static int parse_args(int argc, char **argv, struct issue_opts *o)
 			break;
 		case 'f':
 			o->field = optarg;
+			break;
+		case 'u':
+			bad = tt_ice_urls_add(&o->urls, "issue: --urls",
+					      optarg);
 			break;
 		case 'h':
 			issue_usage(stdout);
@@ -178,7 +197,7 @@ static int check_opts(const struct issue_opts *o)
 		if (strcmp(o->field, fields[i]) == 0)
 			return 0;
 	tt_err("issue: unknown --field \"%s\" (access_token, token_type, "
-	       "expires_in, kid, key or alg)",
+	       "expires_in, kid, key, alg or ice_server)",
 	       o->field);
 	return TT_EXIT_USAGE;
 }
@@ -218,14 +237,14 @@ static const struct tpa_key *usable_key(const struct tpa_keyset *ks,
 	return key;
 }
 
-/* Makes a random mac_key and the token. Writes the token and the mac_key
- * in standard base64 into the caller's buffers. Returns 0 or -1; on
- * failure both buffers are wiped. The token struct is wiped either way. */
+/* Makes a random mac_key and the token. Writes the token (and its length),
+ * and the token and the mac_key in standard base64, into the caller's
+ * buffers. Returns 0 or -1; on failure the base64 buffers are wiped. The
+ * token struct is wiped either way. */
 static int seal(const struct tpa_key *key, const struct issue_opts *o,
-		char *tok_b64, size_t tok_cap, char *mac_b64, size_t mac_cap)
+		uint8_t tok[TPA_TOKEN_MAX_LEN], size_t *tok_len, char *tok_b64,
+		size_t tok_cap, char *mac_b64, size_t mac_cap)
 {
-	uint8_t tok[TPA_TOKEN_MAX_LEN];
-	size_t tok_len = 0;
 	struct tpa_token t;
 	enum tpa_token_err e;
 	int rc = -1;
@@ -239,13 +258,13 @@ static int seal(const struct tpa_key *key, const struct issue_opts *o,
 		goto out;
 	}
 	e = tpa_token_encode(key->k, key->k_len, o->server_name, &t, NULL, tok,
-			     sizeof(tok), &tok_len);
+			     TPA_TOKEN_MAX_LEN, tok_len);
 	if (e != TPA_TOKEN_OK) {
 		tt_err("issue: cannot encode the token: %s",
 		       tpa_token_strerror(e));
 		goto out;
 	}
-	if (tpa_b64_encode(tok, tok_len, tok_b64, tok_cap, 0) != 0 ||
+	if (tpa_b64_encode(tok, *tok_len, tok_b64, tok_cap, 0) != 0 ||
 	    tpa_b64_encode(t.mac_key, t.mac_key_len, mac_b64, mac_cap, 0) !=
 		    0) {
 		tt_err("issue: cannot encode base64");
@@ -264,11 +283,16 @@ out:
 /* The response object, owned by the caller (json_decref), or NULL after
  * printing an error. Its strings are wiped when it is freed (main installs
  * tt_wipe_free for jansson). */
-static json_t *response(const struct issue_opts *o, const char *tok_b64,
+static json_t *response(const struct issue_opts *o, const uint8_t *tok,
+			size_t tok_len, const char *tok_b64,
 			const char *mac_b64)
 {
-	json_t *resp = json_object();
+	json_t *ice = tt_ice_server(&o->urls, o->server_name, o->kid, tok,
+				    tok_len, mac_b64);
+	json_t *resp = ice != NULL ? json_object() : NULL;
 
+	if (ice == NULL)
+		return NULL;
 	if (resp == NULL ||
 	    json_object_set_new(resp, "access_token", json_string(tok_b64)) ||
 	    json_object_set_new(resp, "token_type", json_string("pop")) ||
@@ -277,11 +301,13 @@ static json_t *response(const struct issue_opts *o, const char *tok_b64,
 	    json_object_set_new(resp, "kid", json_string(o->kid)) ||
 	    json_object_set_new(resp, "key", json_string(mac_b64)) ||
 	    json_object_set_new(resp, "alg",
-				json_string(tt_mac_alg_name(o->mac_key_len)))) {
+				json_string(tt_mac_alg_name(o->mac_key_len))) ||
+	    json_object_set(resp, "ice_server", ice)) {
 		tt_err("issue: out of memory");
 		json_decref(resp);
-		return NULL;
+		resp = NULL;
 	}
+	json_decref(ice);
 	return resp;
 }
 
@@ -306,7 +332,16 @@ static int print_response(const json_t *resp, const char *field)
 		if (json_is_integer(v))
 			n = printf("%" JSON_INTEGER_FORMAT "\n",
 				   json_integer_value(v));
-		else
+		else if (json_is_object(v)) {
+			text = json_dumps(v,
+					  JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (text == NULL) {
+				tt_err("issue: out of memory");
+				return TT_EXIT_USAGE;
+			}
+			n = printf("%s\n", text);
+			tt_wipe_free(text);
+		} else
 			n = printf("%s\n", json_string_value(v));
 	}
 	if (n < 0 || fflush(stdout) != 0)
@@ -320,6 +355,8 @@ int tt_issue_run(int argc, char **argv)
 {
 	char load_err[LOAD_ERR_LEN];
 	char tok_b64[TOKEN_B64_MAX], mac_b64[MAC_KEY_B64_MAX];
+	uint8_t tok[TPA_TOKEN_MAX_LEN];
+	size_t tok_len = 0;
 	struct tpa_keyset *ks = NULL;
 	const struct tpa_key *key;
 	struct issue_opts o;
@@ -336,10 +373,10 @@ int tt_issue_run(int argc, char **argv)
 		goto out;
 	}
 	key = usable_key(ks, &o);
-	if (key == NULL ||
-	    seal(key, &o, tok_b64, sizeof(tok_b64), mac_b64, sizeof(mac_b64)))
+	if (key == NULL || seal(key, &o, tok, &tok_len, tok_b64,
+				sizeof(tok_b64), mac_b64, sizeof(mac_b64)))
 		goto out;
-	resp = response(&o, tok_b64, mac_b64);
+	resp = response(&o, tok, tok_len, tok_b64, mac_b64);
 	if (resp == NULL)
 		goto out;
 	/* unbuffered: the mac_key is written from our own buffers only */

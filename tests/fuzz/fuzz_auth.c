@@ -29,49 +29,23 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
+#include "fuzz_keystore.h"
 #include "tpa_auth.h"
 #include "tpa_stun.h"
-
-static const char keyset_json[] =
-	"{\"keys\":["
-	"{\"kty\":\"oct\",\"kid\":\"k16\",\"alg\":\"A128GCM\","
-	"\"k\":\"AAECAwQFBgcICQoLDA0ODw\"},"
-	"{\"kty\":\"oct\",\"kid\":\"k32\",\"alg\":\"A256GCM\","
-	"\"k\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"},"
-	"{\"kty\":\"oct\",\"kid\":\"old\",\"alg\":\"A256GCM\","
-	"\"k\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\",\"exp\":1000},"
-	"{\"kty\":\"oct\",\"kid\":\"new\",\"alg\":\"A256GCM\","
-	"\"k\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\","
-	"\"nbf\":4000000000}]}";
 
 static struct tpa_keystore *keys;
 static struct tpa_config cfg;
 
 static void setup(void)
 {
-	char path[64], err[TPA_KEYSET_ERR_LEN];
-	int fd = memfd_create("fuzz_auth_keys", 0);
-
-	FUZZ_CHECK(fd >= 0);
-	FUZZ_CHECK(write(fd, keyset_json, sizeof(keyset_json) - 1) ==
-		   (ssize_t)(sizeof(keyset_json) - 1));
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	keys = tpa_keystore_open(path, 3600000, NULL, NULL, err, sizeof(err));
-	if (keys == NULL)
-		fprintf(stderr, "keystore: %s\n", err);
-	FUZZ_CHECK(keys != NULL);
-	FUZZ_CHECK(tpa_keystore_count(keys) == 4);
-	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.key_set, sizeof(cfg.key_set), "%s", path);
-	cfg.clock_skew = 5;
-	cfg.reload_check_ms = 3600000;
+	keys = fuzz_keystore_open(&cfg);
 	cfg.log_level = TPA_LOG_DEBUG;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {NULL, "k16", "k32", "old",
-					    "new", "nokey", "", NULL};
+	static const char *const names[] = {NULL,  "k16",   "k32", "old",
+					    "new", "nokey", "",	   NULL};
 	static const uint64_t nows[] = {1800000000u, 0, 1800003605u,
 					UINT64_MAX};
 	struct tpa_auth_ctx ctx;
@@ -124,8 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(*r >= 0x20 && *r <= 0x7e);
 
 	int parsed = tpa_stun_parse(&v, msg, len) == 0;
-	int has_token = parsed && tpa_stun_get_attr(&v,
-				TPA_STUN_ATTR_ACCESS_TOKEN, &at) == 0;
+	int has_token =
+		parsed &&
+		tpa_stun_get_attr(&v, TPA_STUN_ATTR_ACCESS_TOKEN, &at) == 0;
 	if (!parsed)
 		FUZZ_CHECK(out.verdict == TPA_REJECT);
 	FUZZ_CHECK((out.verdict == TPA_PASS) == (parsed && !has_token));
@@ -135,8 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   (out.key_len == 16 && cfg.legacy_coturn_keying));
 		FUZZ_CHECK(tpa_stun_verify_integrity(&v, out.key,
 						     out.key_len) == 0);
-		FUZZ_CHECK(username != NULL &&
-			   strcmp(out.kid, username) == 0);
+		FUZZ_CHECK(username != NULL && strcmp(out.kid, username) == 0);
 		FUZZ_CHECK(strcmp(out.kid, "k16") == 0 ||
 			   strcmp(out.kid, "k32") == 0);
 		/* accepted: now < end (end: of the token or key) */

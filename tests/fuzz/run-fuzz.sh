@@ -53,11 +53,13 @@ esac
 CC=${CC:-clang}
 runs_cap=${FUZZ_RUNS:-100000000}
 max_len=${FUZZ_MAX_LEN:-8192}
-harnesses=${FUZZ_HARNESSES:-"fuzz_token fuzz_keyset fuzz_stun fuzz_b64 fuzz_config fuzz_auth fuzz_credential"}
+harnesses=${FUZZ_HARNESSES:-"fuzz_token fuzz_keyset fuzz_stun fuzz_b64 fuzz_config fuzz_auth
+fuzz_credential fuzz_browser_username fuzz_browser"}
 
 default_lib_srcs="lib/tpa_b64.c lib/tpa_token.c lib/tpa_keyset.c
 lib/tpa_jwk.c lib/tpa_stun.c plugin/tpa_config.c plugin/tpa_keystore.c
-plugin/tpa_auth.c plugin/tpa_loopback.c lib/tpa_credential.c"
+plugin/tpa_auth.c plugin/tpa_loopback.c lib/tpa_credential.c
+lib/tpa_browser_username.c plugin/tpa_browser.c"
 lib_srcs=${FUZZ_LIB_SRCS:-$default_lib_srcs}
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-O1 -g -fno-omit-frame-pointer -std=c11 -D_DEFAULT_SOURCE -pthread -Wall -Wextra"
@@ -93,7 +95,7 @@ fi
 # of their contents, so edits within the same second are seen too).
 # shellcheck disable=SC2086
 sum=$( (cd "$top" && cat $lib_srcs lib/*.h plugin/*.h) |
-	cat - "$here"/fuzz_*.c "$here/fuzz_common.h" |
+	cat - "$here"/fuzz_*.c "$here"/fuzz_*.h |
 	cksum)
 sum="$sum $CC $cflags $san $cppflags $libs"
 if [ "$(cat "$build/obj/stamp" 2>/dev/null)" != "$sum" ]; then

@@ -32,8 +32,11 @@ ok "patched turnserver starts with the test plugin"
 
 check "the plugin's init log line reaches coturn's log" \
 	log_has "$T/ts.log" "auth plugin test: test plugin ready, 7 users"
+ABI_MINOR=$(sed -n 's/^#define TURN_AUTH_PLUGIN_ABI_MINOR \([0-9]*\)$/\1/p' \
+	"$TOP_SRCDIR/include/turn_auth_plugin.h")
 check "init gets the server name and realm" \
-	log_has "$T/record.log" "init server_name=$REALM realm=$REALM abi=65536"
+	log_has "$T/record.log" \
+	"init server_name=$REALM realm=$REALM abi=$((65536 + ABI_MINOR))"
 
 check "ACCEPT: uclient allocates and relays over UDP" \
 	uclient_relays "$T/alice-udp.log" -u alice -w wonderland

@@ -45,8 +45,10 @@ check "wrong ABI major version" fails_with badabi \
 broken_fails() {
 	TPA_BROKEN_HOW=$2 fails_with "$1" "$3" --auth-plugin="$TEST_PLUGIN_BROKEN"
 }
+ABI_MINOR=$(sed -n 's/^#define TURN_AUTH_PLUGIN_ABI_MINOR \([0-9]*\)$/\1/p' \
+	"$TOP_SRCDIR/include/turn_auth_plugin.h")
 check "the plugin refuses this host's ABI" broken_fails refuse refuse \
-	"the plugin does not support ABI version 1.0"
+	"the plugin does not support ABI version 1.$ABI_MINOR"
 check "a plugin table without authorize" broken_fails table table \
 	"incomplete plugin table"
 check "init error shows the plugin's own message" fails_with initerror \

@@ -263,9 +263,10 @@ leaks() {
 	done
 	return 1
 }
-check "issue prints the mac key only in its key field" eval \
-	"[ \"\$(grep -cF '$KEY' '$T/issue.out')\" -eq 1 ] &&
-	 grep -qF '\"key\": \"$KEY\"' '$T/issue.out'"
+check "issue prints the mac key only in key and ice_server.credential" eval \
+	"[ \"\$(grep -cF '$KEY' '$T/issue.out')\" -eq 2 ] &&
+	 grep -qF '\"key\": \"$KEY\"' '$T/issue.out' &&
+	 grep -qF '\"credential\": \"$KEY\"' '$T/issue.out'"
 check "no other output of issue or inspect has a mac key" eval '! leaks'
 check "--json does not print the mac key either" eval \
 	"runs json_e 0 inspect --keys '$T/keys.json' --server-name '$SERVER' \

@@ -41,6 +41,7 @@ static void write_error(const char *casedir, const char *name);
 static void test_file_errors(void);
 static void test_small_err_buffer(void);
 static void test_log_level_names(void);
+static void test_browser_max_session(void);
 
 /*
  * Writes len bytes of text to a new temporary file, loads it, removes it.
@@ -231,6 +232,30 @@ static void test_log_level_names(void)
 	CHECK_STR(tpa_log_level_name((enum tpa_log_level) - 1), "?");
 }
 
+/* browser-max-session: not in the expect files; its default and range */
+static void test_browser_max_session(void)
+{
+	static const struct {
+		const char *text;
+		uint32_t want;
+	} cases[] = {
+		{"key-set = /k.json\n", 3600},
+		{"key-set = /k.json\nbrowser-max-session = 1\n", 1},
+		{"browser-max-session=86400\nkey-set = /k.json\n", 86400},
+	};
+	struct tpa_config cfg;
+	char err[TPA_CONFIG_ERR_LEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&cfg, 0xff, sizeof(cfg));
+		CHECK_MSG(load_text(cases[i].text, strlen(cases[i].text), &cfg,
+				    err, sizeof(err)) == 0,
+			  "%s", err);
+		CHECK_MSG(cfg.browser_max_session == cases[i].want, "%u",
+			  (unsigned)cfg.browser_max_session);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-errors") == 0) {
@@ -246,5 +271,6 @@ int main(int argc, char **argv)
 	test_file_errors();
 	test_small_err_buffer();
 	test_log_level_names();
+	test_browser_max_session();
 	return tpa_test_done();
 }

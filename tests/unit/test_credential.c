@@ -38,7 +38,14 @@ static void test_issue_response(void)
 		"  \"token_type\": \"pop\",\n  \"expires_in\": 60,\n"
 		"  \"kid\": \"k1\",\n  \"key\": "
 		"\"QulRbGBqRXET00IWxtSzg7HLEpY=\",\n"
-		"  \"alg\": \"HMAC-SHA-1\"\n}\n";
+		"  \"alg\": \"HMAC-SHA-1\",\n"
+		"  \"ice_server\": {\n    \"urls\": [\n"
+		"      \"turn:turn.example.org\"\n    ],\n"
+		"    \"username\": "
+		"\"tpa1.azE.AAykBErwJoEonIrFatOl858MTpwljUILTAz_"
+		"pB4_Rok3dKs3687347L_BcmVC2YjoA-9Y1H3nSv4SQ7VGr19FA\",\n"
+		"    \"credential\": \"QulRbGBqRXET00IWxtSzg7HLEpY=\"\n  "
+		"}\n}\n";
 	struct tpa_credential cr;
 	char why[256];
 
@@ -90,7 +97,7 @@ static void test_refused(void)
 		 "invalid JSON at line 1, column 58: premature end of input"},
 		{"{\"username\": \"u\", \"pasword\": \"" SECRET "\"}",
 		 "unknown member (not one of username, kid, key, access_token, "
-		 "password, token_type, expires_in, alg)"},
+		 "password, token_type, expires_in, alg, ice_server)"},
 		{"{\"username\": \"u\", \"key\": \"AAAA\", \"key\": \"" SECRET
 		 "\"}",
 		 "invalid JSON at line 1, column 38: duplicate object key"},

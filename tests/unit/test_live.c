@@ -262,7 +262,6 @@ static void test_limit(void)
 
 struct each_seen {
 	int n, bad;
-	uint64_t last_end;
 	char last_token[TPA_LIVE_TOKEN_ID_MAX + 1];
 	int runs; /* token changes between consecutive items */
 };

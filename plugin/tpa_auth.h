@@ -31,6 +31,8 @@ struct tpa_auth_outcome {
 	size_t key_len;		      /* ACCEPT: 16, 20 or 32 */
 	uint64_t expiry; /* ACCEPT: Unix seconds, end of the token or key;
 			  * always after now */
+	uint64_t token_end; /* ACCEPT: Unix seconds, the token's own end
+			     * (ts + lifetime): no session starts after it */
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
 	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
 	int browser; /* ACCEPT: browser profile (long-term key), not RFC 7635 */

@@ -59,6 +59,9 @@ run_one unit-metrics "$U/test_metrics"
 run_one unit-live "$U/test_live"
 run_one unit-metrics-http "$U/test_metrics_http"
 run_one unit-observe "$U/test_observe"
+run_one unit-revoked "$U/test_revoked"
+run_one unit-redis-keys "$U/test_redis_keys"
+run_one unit-policy "$U/test_policy"
 run_one fuzz-regress sh "$TOP_SRCDIR/tests/fuzz/run-fuzz.sh" --regress \
 	"$TOP_BUILDDIR/tests/fuzz/build"
 run_one unit-oauth-interop sh "$TOP_SRCDIR/tests/unit/oauth_interop.sh" \

@@ -64,6 +64,24 @@ const char tpa_keys_renew_lua[] =
 	"end\n"
 	"return revoked\n";
 
+const char tpa_keys_revoke_token_lua[] =
+	"if redis.call('EXPIRETIME', KEYS[1]) < tonumber(ARGV[1]) then\n"
+	"  redis.call('SET', KEYS[1], '1', 'EXAT', ARGV[1])\n"
+	"end\n"
+	"return redis.call('EXPIRETIME', KEYS[1])\n";
+
+/* EXPIREAT GT alone would not set a first expiry: a key without one
+ * counts as never expiring. */
+const char tpa_keys_revoke_kid_lua[] =
+	"local old = redis.call('ZSCORE', KEYS[1], ARGV[2])\n"
+	"if not old or tonumber(old) < tonumber(ARGV[1]) then\n"
+	"  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])\n"
+	"end\n"
+	"if redis.call('EXPIRETIME', KEYS[1]) < tonumber(ARGV[1]) then\n"
+	"  redis.call('EXPIREAT', KEYS[1], ARGV[1])\n"
+	"end\n"
+	"return tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]))\n";
+
 size_t tpa_keys_token_key(const char *token_id, enum tpa_keys_suffix which,
 			  char *out)
 {

@@ -65,6 +65,16 @@ extern const char tpa_keys_claim_lua[];
  */
 extern const char tpa_keys_renew_lua[];
 
+/*
+ * turn-token revoke: a token revoked until a time, or a kid, the later
+ * time winning when it is revoked again, the keys' expiries pushed out
+ * (never in).  Token: KEYS tpa:{ID}:revoked, ARGV until (Unix s).  Kid:
+ * KEYS tpa:revoked-kids, ARGV until, kid.  Both reply the time in effect.
+ * Redis 7 (EXPIRETIME).
+ */
+extern const char tpa_keys_revoke_token_lua[];
+extern const char tpa_keys_revoke_kid_lua[];
+
 enum tpa_claim_verdict {
 	TPA_CLAIM_OK = 0,
 	TPA_CLAIM_REVOKED,

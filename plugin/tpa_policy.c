@@ -185,6 +185,15 @@ void tpa_policy_session_closed(struct tpa_policy *p, uint64_t session_id)
 {
 	char token_id[TPA_LIVE_TOKEN_ID_MAX + 1];
 
-	if (tpa_live_forget(p->env.live, session_id, token_id) && p->fleet)
+	if (!tpa_live_forget(p->env.live, session_id, token_id))
+		return;
+	if (p->fleet)
 		tpa_fleet_release(p->fleet, token_id, session_id);
+	if (p->env.log && p->env.cfg->log_level >= TPA_LOG_DEBUG) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "session %llu of token %s ended",
+			 (unsigned long long)session_id, token_id);
+		p->env.log(p->env.log_ctx, TPA_LOG_DEBUG, msg);
+	}
 }

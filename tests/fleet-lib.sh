@@ -84,6 +84,11 @@ metric_is() {
 	}
 }
 
+# metric_eq NODE SAMPLE VALUE: as metric_is, silent (for wait_for).
+metric_eq() {
+	[ "$(metric "$1" "$2")" = "$3" ]
+}
+
 # fprobe NODE CREDENTIAL [probe args...]: turn-token probe against NODE.
 fprobe() {
 	local node=$1 cred=$2

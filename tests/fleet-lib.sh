@@ -2,7 +2,8 @@
 # one real redis-server, for the fleet tests (bash); sourced after
 # tests/lib.sh and tests/redis-lib.sh.
 #
-#   fleet_keys KID...             a key set with these kids ($T/keys.json)
+#   fleet_keys KID[@EXP]...       a key set with these kids ($T/keys.json),
+#                                 each valid until EXP if given
 #   start_node NAME [SETTING...]  a node: turnserver NAME with the plugin,
 #                                 the key set, metrics on a free port, log
 #                                 at debug, and each SETTING as one more
@@ -19,9 +20,12 @@ SERVER_NAME=turn.example.net
 declare -A NODE_PORT NODE_MPORT NODE_PID TOKEN_ID
 
 fleet_keys() {
-	local kid sep='' keys=''
+	local kid sep='' keys='' exp
 	for kid in "$@"; do
-		keys="$keys$sep$("$TURN_TOKEN" keygen --kid "$kid")" || return 1
+		exp=()
+		case $kid in *@*) exp=(--exp "${kid#*@}") kid=${kid%@*} ;; esac
+		keys="$keys$sep$("$TURN_TOKEN" keygen --kid "$kid" "${exp[@]}")" ||
+			return 1
 		sep=', '
 	done
 	(umask 077 && printf '{"keys": [%s]}\n' "$keys" >"$T/keys.json")

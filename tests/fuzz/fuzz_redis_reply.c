@@ -42,7 +42,7 @@ static size_t count_objects(const redisReply *r, int depth)
 	case REDIS_REPLY_NIL:
 		break;
 	default:
-		FUZZ_CHECK(0 && "unknown reply type");
+		FUZZ_CHECK(!"a reply of no known type");
 	}
 	return n;
 }
@@ -74,7 +74,7 @@ static int on_range(void *ctx, unsigned start, unsigned end, const char *host,
 
 static void read_reply(const redisReply *r)
 {
-	char host[TPA_REDIS_HOST_MAX], err[TPA_REDIS_ERR_LEN], text[128];
+	char host[TPA_REDIS_HOST_MAX], err[TPA_REDIS_ERR_LEN];
 	const char *payload;
 	unsigned slot;
 	uint16_t port;
@@ -95,6 +95,7 @@ static void read_reply(const redisReply *r)
 			FUZZ_CHECK(slot < TPA_REDIS_SLOTS && port > 0);
 			check_host(host);
 		}
+		char text[128];
 		tpa_redis_safe_text(r->str, r->len, text, sizeof(text));
 		check_text(text);
 	} else {
@@ -135,31 +136,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tpa_redis_reader_count count = {0};
 	struct redisReader *rd;
-	size_t piece, off = 1, replies = 0;
-	int failed = 0;
+	size_t piece, off = 1;
 
 	if (size < 1)
 		return 0;
 	piece = (size_t)(data[0] % 64) + 1;
 	rd = tpa_redis_reader_new(&count);
 	FUZZ_CHECK(rd != NULL);
-	while (off < size || !failed) {
+	for (;;) {
 		void *obj = NULL;
-		int rc;
 
 		if (off < size) {
 			size_t n = size - off < piece ? size - off : piece;
 			FUZZ_CHECK(redisReaderFeed(rd, (const char *)data + off,
-						   n) == REDIS_OK ||
-				   failed);
+						   n) == REDIS_OK);
 			off += n;
 		}
-		rc = redisReaderGetReply(rd, &obj);
-		if (rc != REDIS_OK) {
+		if (redisReaderGetReply(rd, &obj) != REDIS_OK) {
 			FUZZ_CHECK(obj == NULL && rd->err != 0);
-			failed = 1;
-			/* a reader that failed stays failed */
-			FUZZ_CHECK(redisReaderGetReply(rd, &obj) != REDIS_OK);
+			/* a reader that failed stays failed, fed or not */
+			redisReaderFeed(rd, (const char *)data, size);
+			FUZZ_CHECK(redisReaderGetReply(rd, &obj) != REDIS_OK &&
+				   obj == NULL);
 			break;
 		}
 		if (obj == NULL) {
@@ -170,9 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		count.objects = 0;
 		read_reply(obj);
 		freeReplyObject(obj);
-		replies++;
 	}
-	(void)replies;
 	redisReaderFree(rd);
 	return 0;
 }

@@ -12,7 +12,7 @@ CHECK=$TOP_BUILDDIR/tests/fixtures/redis_check
 SLOT= FROM= TO=
 
 on_action() {
-	local p
+	local p i
 	case $1 in
 	migrate-begin)
 		SLOT=$(slot_of "$2") && FROM=$(slot_owner_port "$SLOT") &&
@@ -26,6 +26,19 @@ on_action() {
 	migrate-keys)
 		shift
 		slot_migration_keys "$FROM" "$TO" "$@"
+		;;
+	kill-node | restart-node)
+		for i in "${!CLUSTER_PORTS[@]}"; do
+			[ "${CLUSTER_PORTS[$i]}" = "$2" ] || continue
+			if [ "$1" = kill-node ]; then
+				stop_redis "${CLUSTER_NAMES[$i]}"
+			else
+				restart_redis "${CLUSTER_NAMES[$i]}" &&
+					wait_for 30 cluster_all_ok
+			fi
+			return
+		done
+		return 1
 		;;
 	migrate-end)
 		slot_migration_end "$SLOT" "$FROM" "$TO" &&

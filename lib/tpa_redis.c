@@ -223,6 +223,7 @@ enum tpa_redis_status tpa_redis_run(struct tpa_redis *r, const char *key,
 		}
 		if (rep->type != REDIS_REPLY_ERROR) {
 			*reply = rep;
+			tpa_redis_set_err(err, errlen, "%s", "");
 			return TPA_REDIS_OK;
 		}
 		switch (tpa_redis_error_kind(rep)) {

@@ -100,6 +100,7 @@ void tpa_redis_conn_close(struct tpa_redis_conn *c)
 		OPENSSL_clear_free(c->out, c->out_cap);
 	c->out = NULL;
 	c->out_len = c->out_cap = 0;
+	c->reply_bytes = 0;
 }
 
 void tpa_redis_conn_fail(struct tpa_redis_conn *c)
@@ -144,7 +145,7 @@ enum tpa_redis_status tpa_redis_conn_open(struct tpa_redis_conn *c,
 	if (ctx == NULL)
 		return io_failed(c, 0, "out of memory", err, errlen);
 	if (ctx->err) {
-		int timed_out = errno == ETIMEDOUT || errno == EINPROGRESS ||
+		int timed_out = errno == ETIMEDOUT ||
 				strstr(ctx->errstr, "timed out") != NULL;
 		char what[160];
 
@@ -358,8 +359,6 @@ enum tpa_redis_io tpa_redis_conn_read(struct tpa_redis_conn *c,
 				      redisReply **reply, char *err,
 				      size_t errlen)
 {
-	size_t bytes = 0; /* read for this reply */
-
 	*reply = NULL;
 	if (c->ctx == NULL || c->reader == NULL) {
 		tpa_redis_set_err(err, errlen, "%s: not connected", c->name);
@@ -382,6 +381,7 @@ enum tpa_redis_io tpa_redis_conn_read(struct tpa_redis_conn *c,
 		}
 		if (obj != NULL) {
 			c->count.objects = 0;
+			c->reply_bytes = 0;
 			*reply = obj;
 			return TPA_REDIS_IO_OK;
 		}
@@ -406,8 +406,9 @@ enum tpa_redis_io tpa_redis_conn_read(struct tpa_redis_conn *c,
 			io_failed(c, 0, what, err, errlen);
 			return TPA_REDIS_IO_FAILED;
 		}
-		bytes += (size_t)n;
-		if (bytes > TPA_REDIS_REPLY_MAX_BYTES) {
+		/* counted across calls: a subscriber waits in slices */
+		c->reply_bytes += (size_t)n;
+		if (c->reply_bytes > TPA_REDIS_REPLY_MAX_BYTES) {
 			io_failed(c, 0, "reply too long", err, errlen);
 			return TPA_REDIS_IO_FAILED;
 		}

@@ -130,6 +130,7 @@ struct tpa_redis_conn {
 	struct redisContext *ctx; /* NULL: not connected */
 	struct redisReader *reader;
 	struct tpa_redis_reader_count count;
+	size_t reply_bytes;	       /* read since the last complete reply */
 	char host[TPA_REDIS_HOST_MAX]; /* TCP, when unix_path is "" */
 	uint16_t port;
 	char unix_path[TPA_REDIS_PATH_MAX];

@@ -264,10 +264,10 @@ slot_of() {
 	rcli "${CLUSTER_PORTS[0]}" CLUSTER KEYSLOT "$1"
 }
 
-# slot_owner_port SLOT: the port of the master serving SLOT, as the first
-# node sees it.
+# slot_owner_port SLOT [PORT]: the port of the master serving SLOT, as
+# the node on PORT (default: the first) sees it.
 slot_owner_port() {
-	rcli "${CLUSTER_PORTS[0]}" CLUSTER NODES | awk -v s="$1" '
+	rcli "${2:-${CLUSTER_PORTS[0]}}" CLUSTER NODES | awk -v s="$1" '
 		$3 ~ /master/ {
 			for (i = 9; i <= NF; i++) {
 				if ($i ~ /^\[/) continue
@@ -278,6 +278,14 @@ slot_owner_port() {
 				}
 			}
 		}'
+}
+
+# slot_served_by SLOT PORT: every node says the node on PORT serves SLOT.
+slot_served_by() {
+	local p
+	for p in "${CLUSTER_PORTS[@]}"; do
+		[ "$(slot_owner_port "$1" "$p")" = "$2" ] || return 1
+	done
 }
 
 # slot_migration_begin SLOT FROM_PORT TO_PORT: TO imports SLOT, FROM
@@ -323,7 +331,8 @@ errorstat() {
 # drive_check HANDLER COMMAND...: runs a checker (tests/fixtures/
 # redis_check) that prints ok/not ok lines and "@ ACTION ARGS" requests;
 # each request runs as "HANDLER ACTION ARGS" (its output in
-# $T/actions.log) and the checker gets "done" or "failed" back.  The
+# $T/actions.log) and the checker gets "done" or "failed" back; a handler
+# that sets ACTION_VALUE has it sent along ("done VALUE").  The
 # checker's ok/not ok lines count as this test's; all it says is also in
 # $T/checker.out.  Returns its status.
 drive_check() {
@@ -338,9 +347,10 @@ drive_check() {
 		printf '%s\n' "$line" >>"$T/checker.out"
 		case $line in
 		'@ '*)
+			ACTION_VALUE=
 			# shellcheck disable=SC2086
 			if "$handler" ${line#@ } >>"$T/actions.log" 2>&1; then
-				echo done >&"$in"
+				echo "done${ACTION_VALUE:+ $ACTION_VALUE}" >&"$in"
 			else
 				echo "# action failed: ${line#@ }"
 				echo failed >&"$in"

@@ -113,3 +113,17 @@ refused() {
 	shift
 	! fprobe "$@" >"$out" 2>&1 && grep -q '^ERROR code=401 ' "$out"
 }
+
+# no_token_in_logs: no token, mac_key or browser username of the tokens
+# issued ($T/*.json) is in any node's log.
+no_token_in_logs() {
+	local f secrets=() log
+	for f in "${!TOKEN_ID[@]}"; do
+		secrets+=("$(jq -r .access_token "$T/$f.json")"
+			"$(jq -r .key "$T/$f.json")"
+			"$(jq -r '.ice_server.username // empty' "$T/$f.json")")
+	done
+	for log in "$T"/*.log; do
+		no_secret_in "$log" "${secrets[@]}" || return 1
+	done
+}

@@ -101,4 +101,6 @@ check "no Redis: then a new one passes" \
 release n2 >/dev/null
 stop_node n
 
+check "no token, mac_key or browser username in any log" no_token_in_logs
+
 finish

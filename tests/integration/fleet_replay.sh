@@ -138,4 +138,6 @@ check "off: the use is recorded as '*', with the token's expiry" \
 check "off: ... which the key carries" expires_with_token t3
 stop_fleet
 
+check "no token, mac_key or browser username in any log" no_token_in_logs
+
 finish

@@ -146,4 +146,6 @@ check "turn-token revoke --id, the end from the token's use in Redis" \
 check "the token revoked by id is refused" \
 	refused "$T/x-again.out" b "$T/x.json"
 
+check "no token, mac_key or browser username in any log" no_token_in_logs
+
 finish

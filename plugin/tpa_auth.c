@@ -182,6 +182,7 @@ static void check_token(const struct tpa_auth_ctx *ctx,
 	/* the session ends with the token, or with its key if sooner: both
 	 * are after now (check_window, check_key_time) */
 	out->expiry = tpa_token_expiry(&tok);
+	out->token_end = out->expiry;
 	if (key.has_exp && key.exp >= 0 && (uint64_t)key.exp < out->expiry)
 		out->expiry = (uint64_t)key.exp;
 	memcpy(out->kid, key.kid, sizeof(out->kid));

@@ -29,8 +29,10 @@ struct tpa_auth_outcome {
 	enum tpa_verdict verdict;
 	uint8_t key[TPA_MAC_KEY_MAX]; /* ACCEPT: the MESSAGE-INTEGRITY key */
 	size_t key_len;		      /* ACCEPT: 16, 20 or 32 */
-	uint64_t expiry; /* ACCEPT: Unix seconds, end of the token or key;
-			  * always after now */
+	uint64_t expiry;    /* ACCEPT: Unix seconds, end of the token or key;
+			     * always after now */
+	uint64_t token_end; /* ACCEPT: Unix seconds, the token's own end
+			     * (ts + lifetime): no session starts after it */
 	char token_id[TPA_TOKEN_ID_LEN + 1]; /* "" when no token */
 	char kid[TPA_KID_MAX + 1];	     /* ACCEPT: the key's id */
 	int browser; /* ACCEPT: browser profile (long-term key), not RFC 7635 */
@@ -62,7 +64,8 @@ void tpa_auth_rfc7635(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
  * is empty.
  */
 void tpa_auth_reject(struct tpa_auth_outcome *out, enum tpa_refusal why,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * Every check of a token but the proof of possession: the key named kid

@@ -148,6 +148,7 @@ void tpa_auth_browser(const struct tpa_auth_ctx *ctx, const uint8_t *msg,
 	if (check_long_term_integrity(&v, &tok, username, realm ? realm : "",
 				      out) == 0) {
 		out->expiry = session_end(ctx->cfg, &key, now);
+		out->token_end = tpa_token_expiry(&tok);
 		memcpy(out->kid, key.kid, sizeof(out->kid));
 		out->browser = 1;
 		out->verdict = TPA_ACCEPT;

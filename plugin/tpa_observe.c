@@ -39,17 +39,15 @@ void tpa_observe_stop(struct tpa_observe *ob)
 	memset(ob, 0, sizeof(*ob));
 }
 
-void tpa_observe_decision(struct tpa_observe *ob, uint64_t session_id,
+void tpa_observe_decision(struct tpa_observe *ob,
 			  const struct tpa_auth_outcome *o,
-			  enum turn_auth_verdict v, uint64_t started,
-			  uint64_t now)
+			  enum turn_auth_verdict v, uint64_t started)
 {
 	switch (v) {
 	case TURN_AUTH_PASS:
 		tpa_metrics_passed(ob->metrics);
 		break;
 	case TURN_AUTH_ACCEPT:
-		tpa_live_note(ob->live, session_id, o->expiry, now);
 		tpa_metrics_accepted(ob->metrics, started);
 		break;
 	default:
@@ -57,9 +55,4 @@ void tpa_observe_decision(struct tpa_observe *ob, uint64_t session_id,
 		 * class: it counts as internal */
 		tpa_metrics_refused(ob->metrics, o->refusal, started);
 	}
-}
-
-void tpa_observe_session_closed(struct tpa_observe *ob, uint64_t session_id)
-{
-	tpa_live_forget(ob->live, session_id);
 }

@@ -2,7 +2,8 @@
  * tpa_observe: what the plugin's ABI glue tells the metrics and the
  * registry of live sessions, so that the glue needs one call per event.
  * Owns the registry (always), the metrics and their exporter (when the
- * config sets metrics-listen).
+ * config sets metrics-listen); tpa_policy notes and forgets the sessions
+ * of the registry.
  */
 #ifndef TPA_OBSERVE_H
 #define TPA_OBSERVE_H
@@ -38,19 +39,15 @@ int tpa_observe_start(struct tpa_observe *ob,
 void tpa_observe_stop(struct tpa_observe *ob);
 
 /*
- * Counts one authorize of session_id: v the verdict given, o the decision
- * behind it, started from tpa_metrics_start(ob->metrics), now in Unix
- * seconds; remembers the session when v is ACCEPT.  A check after the
- * decision that refuses (Redis: replay, revoked, limit, unavailable) sets
- * o's verdict and refusal before v is given.  Thread-safe.
+ * Counts one authorize: v the verdict given, o the decision behind it,
+ * started from tpa_metrics_start(ob->metrics).  The checks after the
+ * decision (tpa_policy: revocation, replay, limit, Redis unavailable) set
+ * o's verdict and refusal before v is given, and it is they that note an
+ * accepted session in ob->live (the limit is checked as it is noted).
+ * Thread-safe.
  */
-void tpa_observe_decision(struct tpa_observe *ob, uint64_t session_id,
+void tpa_observe_decision(struct tpa_observe *ob,
 			  const struct tpa_auth_outcome *o,
-			  enum turn_auth_verdict v, uint64_t started,
-			  uint64_t now);
-
-/* The host's session_closed: ids we never accepted (mobility) are not
- * ours to count.  Thread-safe, never blocks but for a shard lock. */
-void tpa_observe_session_closed(struct tpa_observe *ob, uint64_t session_id);
+			  enum turn_auth_verdict v, uint64_t started);
 
 #endif /* TPA_OBSERVE_H */

@@ -18,12 +18,14 @@
 #include "tpa_config.h"
 #include "tpa_keystore.h"
 #include "tpa_observe.h"
+#include "tpa_policy.h"
 
 struct tpa_state {
 	const struct turn_auth_host *host;
 	struct tpa_config cfg;
 	struct tpa_keystore *keys;
-	struct tpa_observe obs; /* metrics, live sessions */
+	struct tpa_observe obs;	  /* metrics, live sessions */
+	struct tpa_policy policy; /* revocation, replay, limits (Redis) */
 };
 
 static void plog(const struct tpa_state *st, enum tpa_log_level level,
@@ -57,13 +59,29 @@ static void exporter_log(void *ctx, const char *msg)
 	plog(ctx, TPA_LOG_WARNING, "metrics: %s", msg);
 }
 
+static void policy_log(void *ctx, enum tpa_log_level level, const char *msg)
+{
+	plog(ctx, level, "%s", msg);
+}
+
 static void state_free(struct tpa_state *st)
 {
 	if (!st)
 		return;
+	tpa_policy_stop(&st->policy); /* first: it uses the registry */
 	tpa_observe_stop(&st->obs);
 	tpa_keystore_close(st->keys);
+	tpa_config_wipe(&st->cfg);
 	free(st);
+}
+
+static int start_policy(struct tpa_state *st, char *err, size_t errlen)
+{
+	struct tpa_policy_env pe = {&st->cfg,	     st->obs.live,
+				    st->obs.metrics, st->host->end_session,
+				    policy_log,	     st};
+
+	return tpa_policy_start(&st->policy, &pe, err, errlen);
 }
 
 static int tpa_init(const struct turn_auth_host *host, const char *config_path,
@@ -92,12 +110,16 @@ static int tpa_init(const struct turn_auth_host *host, const char *config_path,
 	if (st->obs.exporter)
 		plog(st, TPA_LOG_INFO, "metrics on http://%s/metrics",
 		     st->cfg.metrics_listen.text);
+	if (start_policy(st, err, errlen) != 0)
+		goto fail;
 	plog(st, TPA_LOG_INFO,
 	     "ready: %zu keys from %s, server name '%s', clock skew %u s, "
-	     "legacy coturn keying %s, browser sessions up to %u s",
+	     "legacy coturn keying %s, browser sessions up to %u s, "
+	     "max-allocations-per-token %u%s",
 	     tpa_keystore_count(st->keys), st->cfg.key_set, host->server_name,
 	     st->cfg.clock_skew, st->cfg.legacy_coturn_keying ? "on" : "off",
-	     st->cfg.browser_max_session);
+	     st->cfg.browser_max_session, st->cfg.max_allocations_per_token,
+	     st->cfg.redis.mode == TPA_REDIS_OFF ? ", no Redis" : "");
 	*state = st;
 	return 0;
 fail:
@@ -105,22 +127,28 @@ fail:
 	return -1;
 }
 
+/* What the glue needs of an accepted decision, checked before the
+ * policy notes the session: fails closed (internal) if not. */
+static void check_accepted(struct tpa_auth_outcome *o, uint64_t now)
+{
+	if (o->verdict != TPA_ACCEPT)
+		return;
+	if (o->key_len > TURN_AUTH_KEY_MAX)
+		tpa_auth_reject(o, TPA_REFUSAL_INTERNAL, "key too long");
+	/* RFC 7635: the session lives no longer than the token; tpa_auth
+	 * accepts only tokens with time left */
+	else if (o->expiry <= now)
+		tpa_auth_reject(o, TPA_REFUSAL_INTERNAL, "no time left");
+	else
+		return;
+	o->verdict = TPA_ERROR;
+}
+
 static enum turn_auth_verdict accept_token(struct tpa_state *st,
 					   const struct tpa_auth_outcome *o,
 					   uint64_t now,
 					   struct turn_auth_result *res)
 {
-	if (o->key_len > sizeof(res->key)) {
-		snprintf(res->reason, sizeof(res->reason), "key too long");
-		return TURN_AUTH_ERROR;
-	}
-	/* RFC 7635: the session lives no longer than the token; tpa_auth
-	 * accepts only tokens with time left: fail closed if not */
-	if (o->expiry <= now) {
-		snprintf(res->reason, sizeof(res->reason),
-			 "token %s: no time left", o->token_id);
-		return TURN_AUTH_ERROR;
-	}
 	memcpy(res->key, o->key, o->key_len);
 	res->key_len = o->key_len;
 	/* a browser cannot send a new token on the same session */
@@ -153,6 +181,8 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 	if (o.verdict == TPA_PASS)
 		tpa_auth_browser(&ctx, r->message, r->message_len, r->username,
 				 r->realm, now, &o);
+	check_accepted(&o, now);
+	tpa_policy_check(&st->policy, r, now, &o);
 	switch (o.verdict) {
 	case TPA_ACCEPT:
 		v = accept_token(st, &o, now, res);
@@ -168,7 +198,7 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 		snprintf(res->reason, sizeof(res->reason), "%s", o.reason);
 		v = TURN_AUTH_ERROR;
 	}
-	tpa_observe_decision(&st->obs, r->session_id, &o, v, started, now);
+	tpa_observe_decision(&st->obs, &o, v, started);
 	OPENSSL_cleanse(&o, sizeof(o));
 	return v;
 }
@@ -177,7 +207,7 @@ static void tpa_session_closed(void *state, uint64_t session_id)
 {
 	struct tpa_state *st = state;
 
-	tpa_observe_session_closed(&st->obs, session_id);
+	tpa_policy_session_closed(&st->policy, session_id);
 }
 
 static void tpa_fini(void *state)

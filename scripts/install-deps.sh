@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
       libssl-dev libjansson-dev libhiredis-dev libevent-dev libsqlite3-dev
-      redis-server coturn openssl iproute2 procps jq
+      redis-server redis-sentinel redis-tools coturn openssl iproute2 procps jq
       clang libclang-rt-14-dev libmicrohttpd-dev prometheus curl
       debhelper lintian systemd man-db
       chromium firefox-esr"

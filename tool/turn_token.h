@@ -31,6 +31,7 @@ int tt_keygen_run(int argc, char **argv);
 int tt_keys_run(int argc, char **argv);
 int tt_issue_run(int argc, char **argv);
 int tt_inspect_run(int argc, char **argv);
+int tt_revoke_run(int argc, char **argv);
 
 /*
  * The probe subcommand, implemented in tool/probe_main.c. Same calling

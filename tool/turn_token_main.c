@@ -2,7 +2,7 @@
  * turn-token: command-line tool for RFC 7635 token issuers and operators.
  *
  * This file dispatches to the subcommands (keygen, keys, issue, inspect,
- * probe) and holds the small helpers they share (turn_token.h).
+ * probe, revoke) and holds the small helpers they share (turn_token.h).
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -34,6 +34,8 @@ static const struct subcommand subcommands[] = {
 	{"issue", tt_issue_run, "issue a token (RFC 7635 section 4 response)"},
 	{"inspect", tt_inspect_run, "decode and check a token"},
 	{"probe", tpa_probe_run, "try a token against a TURN server"},
+	{"revoke", tt_revoke_run,
+	 "revoke a token or a kid in the fleet's Redis"},
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -171,16 +171,23 @@ static double registry_ns(long n)
 {
 	struct tpa_live *s = tpa_live_new(TPA_LIVE_MAX_DEFAULT);
 	uint64_t now = (uint64_t)time(NULL);
+	char tid[TPA_LIVE_TOKEN_ID_MAX + 1];
+	struct tpa_live_grant g = {tid, "k1", now + 600, now + 600};
 	double t0;
 
 	if (!s)
 		die("out of memory");
-	for (uint64_t id = 0; id < LIVE_SESSIONS; id++)
-		tpa_live_note(s, id, now + 600, now);
+
+	for (uint64_t id = 0; id < LIVE_SESSIONS; id++) {
+		snprintf(tid, sizeof(tid), "%016llx", (unsigned long long)id);
+		tpa_live_note(s, id, &g, now, 0, NULL);
+	}
+	/* a token of its own: one session at a time */
+	snprintf(tid, sizeof(tid), "%s", "feedfacefeedface");
 	t0 = now_ns();
 	for (long i = 0; i < n; i++) {
-		tpa_live_note(s, LIVE_SESSIONS + (uint64_t)i, now + 600, now);
-		tpa_live_forget(s, LIVE_SESSIONS + (uint64_t)i);
+		tpa_live_note(s, LIVE_SESSIONS + (uint64_t)i, &g, now, 0, NULL);
+		tpa_live_forget(s, LIVE_SESSIONS + (uint64_t)i, NULL);
 	}
 	t0 = (now_ns() - t0) / (double)n;
 	tpa_live_free(s);

@@ -54,21 +54,26 @@ CC=${CC:-clang}
 runs_cap=${FUZZ_RUNS:-100000000}
 max_len=${FUZZ_MAX_LEN:-8192}
 harnesses=${FUZZ_HARNESSES:-"fuzz_token fuzz_keyset fuzz_stun fuzz_b64 fuzz_config fuzz_auth
-fuzz_credential fuzz_browser_username fuzz_browser"}
+fuzz_credential fuzz_browser_username fuzz_browser fuzz_redis_options
+fuzz_redis_reply fuzz_redis_keys"}
 
 default_lib_srcs="lib/tpa_b64.c lib/tpa_token.c lib/tpa_keyset.c
 lib/tpa_jwk.c lib/tpa_stun.c plugin/tpa_config.c plugin/tpa_keystore.c
 plugin/tpa_auth.c plugin/tpa_loopback.c lib/tpa_credential.c
-lib/tpa_browser_username.c plugin/tpa_browser.c"
+lib/tpa_browser_username.c plugin/tpa_browser.c lib/tpa_redis_options.c
+lib/tpa_redis_reply.c lib/tpa_redis_conn.c lib/tpa_redis_slots.c
+lib/tpa_redis_cluster.c lib/tpa_redis_sentinel.c lib/tpa_redis.c
+lib/tpa_redis_script.c lib/tpa_redis_batch.c lib/tpa_redis_subscriber.c
+plugin/tpa_redis_keys.c plugin/tpa_binding.c"
 lib_srcs=${FUZZ_LIB_SRCS:-$default_lib_srcs}
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-O1 -g -fno-omit-frame-pointer -std=c11 -D_DEFAULT_SOURCE -pthread -Wall -Wextra"
-cppflags="-I$top/lib -I$top/plugin -I$here"
-if pkg-config --exists libcrypto jansson 2>/dev/null; then
-	cppflags="$cppflags $(pkg-config --cflags libcrypto jansson)"
-	libs=$(pkg-config --libs libcrypto jansson)
+cppflags="-I$top/include -I$top/lib -I$top/plugin -I$here"
+if pkg-config --exists libcrypto jansson hiredis 2>/dev/null; then
+	cppflags="$cppflags $(pkg-config --cflags libcrypto jansson hiredis)"
+	libs=$(pkg-config --libs libcrypto jansson hiredis)
 else
-	libs="-lcrypto -ljansson"
+	libs="-lcrypto -ljansson -lhiredis"
 fi
 
 mkdir -p "$build/obj" || exit 1

@@ -15,7 +15,10 @@
  * DIR/good/NAME/input must load, and DIR/good/NAME/expect lists every
  * setting as it was parsed, one "name=value" line each in this order:
  * key-set, clock-skew, legacy-coturn-keying (yes/no), key-set-check-ms,
- * log-level, then the optional settings that are on (metrics-listen). The
+ * log-level, then the optional settings that are on (metrics-listen,
+ * max-allocations-per-token, and with Redis: redis as
+ * tpa_config_redis_describe says it, redis-timeout-ms, redis-failure,
+ * replay-binding). The
  * test formats the loaded struct the same way and compares the two texts
  * byte for byte, so defaults are checked too.
  *
@@ -99,10 +102,25 @@ static void format_config(const struct tpa_config *cfg, char *out,
 			 (unsigned)cfg->reload_check_ms,
 			 tpa_log_level_name(cfg->log_level));
 
+	char where[512];
+
 	/* optional settings: a line only when set (off by default) */
 	if (n > 0 && (size_t)n < outcap && cfg->metrics_listen.text[0])
-		snprintf(out + n, outcap - (size_t)n, "metrics-listen=%s\n",
-			 cfg->metrics_listen.text);
+		n += snprintf(out + n, outcap - (size_t)n,
+			      "metrics-listen=%s\n", cfg->metrics_listen.text);
+	if (n > 0 && (size_t)n < outcap && cfg->max_allocations_per_token)
+		n += snprintf(out + n, outcap - (size_t)n,
+			      "max-allocations-per-token=%u\n",
+			      (unsigned)cfg->max_allocations_per_token);
+	if (n <= 0 || (size_t)n >= outcap || cfg->redis.mode == TPA_REDIS_OFF)
+		return;
+	tpa_config_redis_describe(cfg, where, sizeof(where));
+	snprintf(out + n, outcap - (size_t)n,
+		 "redis=%s\nredis-timeout-ms=%u\nredis-failure=%s\n"
+		 "replay-binding=%s\n",
+		 where, (unsigned)cfg->redis.timeout_ms,
+		 tpa_redis_failure_name(cfg->redis_failure),
+		 tpa_replay_binding_name(cfg->replay_binding));
 }
 
 static void bad_case(const char *casedir, const char *name)
@@ -256,6 +274,104 @@ static void test_browser_max_session(void)
 	}
 }
 
+/* Writes text to a new temporary file whose path goes into path. */
+static void temp_file(char *path, const char *text)
+{
+	int fd;
+	FILE *f;
+
+	strcpy(path, "/tmp/tpa_secret_XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		perror("temporary file");
+		abort();
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The Redis passwords come from their files; no message holds one; a
+ * failed load and tpa_config_wipe leave none behind. */
+static void test_redis_secrets(void)
+{
+	char pw[64], spw[64], text[512], err[TPA_CONFIG_ERR_LEN];
+	struct tpa_config cfg;
+
+	temp_file(pw, "s3cret-from-file\n");
+	temp_file(spw, "sentinel-s3cret\n");
+	snprintf(text, sizeof(text),
+		 "key-set = /k.json\nredis-sentinel = 127.0.0.1:26379\n"
+		 "redis-sentinel-master = m\nredis-password-file = %s\n"
+		 "redis-sentinel-password-file = %s\nredis-user = u\n",
+		 pw, spw);
+	CHECK_MSG(load_text(text, strlen(text), &cfg, err, sizeof(err)) == 0,
+		  "%s", err);
+	CHECK_STR(cfg.redis.password, "s3cret-from-file");
+	CHECK_STR(cfg.redis.sentinel_password, "sentinel-s3cret");
+	CHECK_STR(cfg.redis.user, "u");
+	CHECK(cfg.redis.mode == TPA_REDIS_SENTINEL && cfg.redis.n_nodes == 1);
+	tpa_config_wipe(&cfg);
+	CHECK(cfg.redis.password[0] == '\0');
+	CHECK(cfg.redis.sentinel_password[0] == '\0');
+
+	/* a password in the URL: in the config, never in a message */
+	snprintf(text, sizeof(text),
+		 "key-set = /k.json\nredis = redis://u:hunter2@127.0.0.1:6379/5"
+		 "\nredis-timeout-ms = 5\n");
+	CHECK(load_text(text, strlen(text), &cfg, err, sizeof(err)) == 0);
+	CHECK_STR(cfg.redis.password, "hunter2");
+	CHECK(cfg.redis.db == 5 && cfg.redis.timeout_ms == 5);
+	tpa_config_redis_describe(&cfg, text, sizeof(text));
+	CHECK(strstr(text, "hunter2") == NULL);
+	tpa_config_wipe(&cfg);
+	snprintf(text, sizeof(text),
+		 "key-set = /k.json\nredis = redis://u:hunter2@127.0.0.1:6379/5"
+		 "\nredis-password-file = %s\n",
+		 pw);
+	CHECK(load_text(text, strlen(text), &cfg, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "hunter2") == NULL && strstr(err, "s3cret") == NULL);
+	CHECK(cfg.redis.password[0] == '\0'); /* wiped on failure */
+
+	/* a file that is not one secret line is refused; its content is
+	 * not shown */
+	remove(pw);
+	temp_file(pw, "line-one-secret\nline-two-secret\n");
+	snprintf(text, sizeof(text),
+		 "key-set = /k.json\nredis = redis://127.0.0.1:6379\n"
+		 "redis-password-file = %s\n",
+		 pw);
+	CHECK(load_text(text, strlen(text), &cfg, err, sizeof(err)) == -1);
+	CHECK_MSG(strstr(err, "CONFIG:3: redis-password-file: ") == err, "%s",
+		  err);
+	CHECK(strstr(err, "line-one") == NULL &&
+	      strstr(err, "line-two") == NULL);
+	remove(pw);
+	remove(spw);
+}
+
+/* Without a Redis setting: no Redis, the defaults of what goes with it. */
+static void test_redis_defaults(void)
+{
+	static const char text[] = "key-set = /k.json\n";
+	struct tpa_config cfg;
+	char err[TPA_CONFIG_ERR_LEN], where[64];
+
+	CHECK(load_text(text, strlen(text), &cfg, err, sizeof(err)) == 0);
+	CHECK(cfg.redis.mode == TPA_REDIS_OFF);
+	CHECK(cfg.redis.timeout_ms == 250);
+	CHECK(cfg.redis_failure == TPA_REDIS_FAILURE_REJECT);
+	CHECK(cfg.replay_binding == TPA_BINDING_IP);
+	CHECK(cfg.max_allocations_per_token == 0);
+	tpa_config_redis_describe(&cfg, where, sizeof(where));
+	CHECK_STR(where, "no Redis");
+	CHECK_STR(tpa_replay_binding_name(TPA_BINDING_5TUPLE), "5-tuple");
+	CHECK_STR(tpa_replay_binding_name((enum tpa_replay_binding)7), "?");
+	CHECK_STR(tpa_redis_failure_name(TPA_REDIS_FAILURE_ALLOW), "allow");
+	/* cut to fit, terminated */
+	tpa_config_redis_describe(&cfg, where, 3);
+	CHECK_STR(where, "no");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-errors") == 0) {
@@ -272,5 +388,7 @@ int main(int argc, char **argv)
 	test_small_err_buffer();
 	test_log_level_names();
 	test_browser_max_session();
+	test_redis_secrets();
+	test_redis_defaults();
 	return tpa_test_done();
 }

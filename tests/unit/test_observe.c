@@ -1,9 +1,9 @@
 /*
  * Unit tests for plugin/tpa_observe, the plugin's events to the metrics
  * and the registry: each verdict lands in its own figure, a decision the
- * glue turned from ACCEPT into an error counts as internal, sessions come
- * and go with ACCEPT and session_closed, and without metrics-listen the
- * registry still works and nothing is served.
+ * glue turned from ACCEPT into an error counts as internal, the sessions
+ * gauge is the registry's count (tpa_policy notes and forgets them), and
+ * without metrics-listen the registry is there and nothing is served.
  *
  * Usage: test_observe
  */
@@ -28,9 +28,8 @@ static long long sample(const struct tpa_observe *ob, const char *name)
 	return p ? atoll(p + strlen(want)) : -1;
 }
 
-static void decide(struct tpa_observe *ob, uint64_t id,
-		   enum tpa_verdict decided, enum tpa_refusal why,
-		   enum turn_auth_verdict given)
+static void decide(struct tpa_observe *ob, enum tpa_verdict decided,
+		   enum tpa_refusal why, enum turn_auth_verdict given)
 {
 	struct tpa_auth_outcome o;
 
@@ -38,8 +37,16 @@ static void decide(struct tpa_observe *ob, uint64_t id,
 	o.verdict = decided;
 	o.refusal = why;
 	o.expiry = NOW + 600;
-	tpa_observe_decision(ob, id, &o, given, tpa_metrics_start(ob->metrics),
-			     NOW);
+	tpa_observe_decision(ob, &o, given, tpa_metrics_start(ob->metrics));
+}
+
+/* A session noted as tpa_policy notes it. */
+static void note(struct tpa_observe *ob, uint64_t id)
+{
+	struct tpa_live_grant g = {"0123456789abcdef", "k1", NOW + 600,
+				   NOW + 600};
+
+	tpa_live_note(ob->live, id, &g, NOW, 0, NULL);
 }
 
 static void test_verdicts(void)
@@ -59,13 +66,17 @@ static void test_verdicts(void)
 		return;
 	}
 	CHECK(ob.exporter != NULL);
-	decide(&ob, 1, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
-	decide(&ob, 1, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
-	decide(&ob, 2, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
-	decide(&ob, 3, TPA_PASS, TPA_REFUSAL_NONE, TURN_AUTH_PASS);
-	decide(&ob, 4, TPA_REJECT, TPA_REFUSAL_EXPIRED, TURN_AUTH_REJECT);
-	decide(&ob, 5, TPA_ERROR, TPA_REFUSAL_KEY_STORE, TURN_AUTH_ERROR);
-	decide(&ob, 6, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ERROR);
+	decide(&ob, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
+	decide(&ob, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
+	decide(&ob, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
+	decide(&ob, TPA_PASS, TPA_REFUSAL_NONE, TURN_AUTH_PASS);
+	decide(&ob, TPA_REJECT, TPA_REFUSAL_EXPIRED, TURN_AUTH_REJECT);
+	decide(&ob, TPA_ERROR, TPA_REFUSAL_KEY_STORE, TURN_AUTH_ERROR);
+	decide(&ob, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ERROR);
+	decide(&ob, TPA_REJECT, TPA_REFUSAL_REPLAY, TURN_AUTH_REJECT);
+	decide(&ob, TPA_REJECT, TPA_REFUSAL_REVOKED, TURN_AUTH_REJECT);
+	decide(&ob, TPA_REJECT, TPA_REFUSAL_LIMIT, TURN_AUTH_REJECT);
+	decide(&ob, TPA_ERROR, TPA_REFUSAL_REDIS_UNAVAILABLE, TURN_AUTH_ERROR);
 	CHECK(sample(&ob, "coturn_tpa_accepted_total") == 3);
 	CHECK(sample(&ob, "coturn_tpa_passed_total") == 1);
 	CHECK(sample(&ob, "coturn_tpa_refused_total{reason=\"expired\"}") == 1);
@@ -73,14 +84,24 @@ static void test_verdicts(void)
 			  "\"key_store_unavailable\"}") == 1);
 	CHECK(sample(&ob, "coturn_tpa_refused_total{reason=\"internal\"}") ==
 	      1);
+	static const char *const reasons[] = {"replay", "revoked", "limit",
+					      "redis_unavailable"};
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(*reasons); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name),
+			 "coturn_tpa_refused_total{reason=\"%s\"}", reasons[i]);
+		CHECK_MSG(sample(&ob, name) == 1, "%s", name);
+	}
 	CHECK(sample(&ob, "coturn_tpa_authorization_duration_seconds_count") ==
-	      6);
-	/* sessions 1 and 2; refused and passed ones are not ours */
+	      10);
+	/* the gauge is the registry's count */
+	CHECK(sample(&ob, "coturn_tpa_sessions") == 0);
+	note(&ob, 1);
+	note(&ob, 1);
+	note(&ob, 2);
 	CHECK(sample(&ob, "coturn_tpa_sessions") == 2);
-	tpa_observe_session_closed(&ob, 4);
-	tpa_observe_session_closed(&ob, 99);
-	CHECK(sample(&ob, "coturn_tpa_sessions") == 2);
-	tpa_observe_session_closed(&ob, 1);
+	tpa_live_forget(ob.live, 1, NULL);
 	CHECK(sample(&ob, "coturn_tpa_sessions") == 1);
 	tpa_observe_stop(&ob);
 	CHECK(ob.metrics == NULL && ob.exporter == NULL && ob.live == NULL);
@@ -96,11 +117,10 @@ static void test_off(void)
 	memset(&none, 0, sizeof(none));
 	CHECK(tpa_observe_start(&ob, &none, NULL, NULL, err, sizeof(err)) == 0);
 	CHECK(ob.metrics == NULL && ob.exporter == NULL && ob.live);
-	decide(&ob, 7, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
-	decide(&ob, 8, TPA_REJECT, TPA_REFUSAL_REPLAY, TURN_AUTH_REJECT);
+	decide(&ob, TPA_ACCEPT, TPA_REFUSAL_NONE, TURN_AUTH_ACCEPT);
+	decide(&ob, TPA_REJECT, TPA_REFUSAL_REPLAY, TURN_AUTH_REJECT);
+	note(&ob, 7);
 	CHECK(tpa_live_count(ob.live) == 1);
-	tpa_observe_session_closed(&ob, 7);
-	CHECK(tpa_live_count(ob.live) == 0);
 	tpa_observe_stop(&ob);
 }
 

@@ -93,9 +93,10 @@ enum turn_auth_transport {
 /* What authorize() decided. */
 enum turn_auth_verdict {
 	/* Not for this plugin: the host goes on with its own mechanisms
-	 * exactly as if no plugin were loaded.  A host refuses a PASSed
-	 * request that carries ACCESS-TOKEN (coturn's own decoder is not
-	 * trusted with attacker-controlled tokens). */
+	 * exactly as if no plugin were loaded.  When the plugin does
+	 * third-party authorization (TURN_AUTH_PLUGIN_THIRD_PARTY) the host
+	 * refuses a PASSed request that carries ACCESS-TOKEN: the plugin
+	 * has seen the token and declined it. */
 	TURN_AUTH_PASS = 0,
 	/* Authenticated: result->key is the HMAC key of MESSAGE-INTEGRITY. */
 	TURN_AUTH_ACCEPT = 1,
@@ -108,7 +109,9 @@ enum turn_auth_verdict {
 };
 
 /* Flags of turn_auth_plugin.flags.  THIRD_PARTY: RFC 7635, the host's
- * 401 responses carry THIRD-PARTY-AUTHORIZATION. */
+ * 401 responses carry THIRD-PARTY-AUTHORIZATION and the plugin decides
+ * every request with ACCESS-TOKEN; the host's own oAuth (coturn: --oauth)
+ * cannot be configured beside it. */
 #define TURN_AUTH_PLUGIN_THIRD_PARTY 0x1u
 
 /* What the host offers the plugin.  Owned by the host; valid from init()
@@ -162,9 +165,12 @@ struct turn_auth_result {
 	uint32_t size; /* sizeof(struct turn_auth_result) of the host */
 	/* ACCEPT: the HMAC key that MESSAGE-INTEGRITY of this session's
 	 * requests is checked with and its responses are signed with, used
-	 * whole (all key_len bytes).  The host verifies the request's
-	 * MESSAGE-INTEGRITY with it before the key replaces the session's:
-	 * an ACCEPT whose key does not verify the request changes nothing. */
+	 * whole (all key_len bytes); a request that carries
+	 * MESSAGE-INTEGRITY-SHA256 (RFC 8489) is checked with that instead,
+	 * with the same key, and answered the same way.  The host verifies the
+	 * request's MESSAGE-INTEGRITY with it before the key replaces the
+	 * session's: an ACCEPT whose key does not verify the request changes
+	 * nothing. */
 	uint8_t key[TURN_AUTH_KEY_MAX];
 	size_t key_len; /* 1 .. TURN_AUTH_KEY_MAX */
 	/* ACCEPT: non-zero if the session is third-party authorized (RFC
@@ -179,7 +185,9 @@ struct turn_auth_result {
 	 * request's realm. */
 	char realm[TURN_AUTH_REALM_MAX];
 	/* REJECT or ERROR: why, for the log (no secrets, no whole token).
-	 * ACCEPT: optional note for the log, e.g. a token id. */
+	 * ACCEPT: optional note for the log, e.g. a token id.  The host logs
+	 * it with the session id, REJECT at info, ERROR at error level, an
+	 * ACCEPT's note at info: the one line a decision gets. */
 	char reason[TURN_AUTH_REASON_MAX];
 	void *reserved[4]; /* zero */
 };

@@ -118,6 +118,38 @@ static int b64_member(json_t *root, const char *name, uint8_t *out, size_t cap,
 		    name, cap);
 }
 
+/*
+ * "alg" (RFC 7635), which must agree with the key's length: the integrity
+ * attribute the key is for.  Absent: MESSAGE-INTEGRITY.
+ */
+static int alg_member(json_t *root, struct tpa_credential *cr, char *why,
+		      size_t whycap)
+{
+	char alg[32];
+	size_t want;
+
+	if (text_member(root, "alg", alg, sizeof(alg), why, whycap, cr) != 0)
+		return -1;
+	if (alg[0] == '\0')
+		return 0;
+	if (strcmp(alg, "HMAC-SHA-1") == 0) {
+		cr->integrity = TPA_TURN_MI_SHA1;
+		want = 20;
+	} else if (strcmp(alg, "HMAC-SHA-256-128") == 0 ||
+		   strcmp(alg, "HMAC-SHA-256") == 0) {
+		cr->integrity = TPA_TURN_MI_SHA256_128;
+		want = 32;
+	} else {
+		return fail(cr, why, whycap,
+			    "\"alg\" is not HMAC-SHA-1 or HMAC-SHA-256-128");
+	}
+	if (cr->key_len != want)
+		return fail(cr, why, whycap,
+			    "\"alg\" %s goes with a %zu-byte \"key\"", alg,
+			    want);
+	return 0;
+}
+
 static int from_json(json_t *root, struct tpa_credential *cr, char *why,
 		     size_t whycap)
 {
@@ -141,6 +173,8 @@ static int from_json(json_t *root, struct tpa_credential *cr, char *why,
 	if ((cr->key_len > 0) == (cr->password[0] != '\0'))
 		return fail(cr, why, whycap,
 			    "give exactly one of \"key\" and \"password\"");
+	if (alg_member(root, cr, why, whycap) != 0)
+		return -1;
 	if (cr->username[0] == '\0')
 		return fail(cr, why, whycap, "no \"username\" or \"kid\"");
 	return 0;

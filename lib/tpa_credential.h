@@ -17,10 +17,14 @@
  *                 TPA_TURN_KEY_MAX bytes (RFC 7635: the mac_key)
  *   access_token  an RFC 7635 ACCESS-TOKEN value, base64 or base64url
  *   password      a long-term password (key = MD5(user:realm:password))
- *   token_type, expires_in, alg, ice_server   what turn-token issue
- *                 adds; not used (for the browser profile's ice_server,
- *                 give {"username": its username, "password": its
- *                 credential})
+ *   alg           with key: what the key is for (RFC 7635), "HMAC-SHA-1"
+ *                 (a 20-byte key, MESSAGE-INTEGRITY) or "HMAC-SHA-256-128"
+ *                 (a 32-byte key, MESSAGE-INTEGRITY-SHA256 of 16 bytes);
+ *                 "HMAC-SHA-256", as turn-token issue once said, is the
+ *                 latter.  Without it: MESSAGE-INTEGRITY.
+ *   token_type, expires_in, ice_server   what turn-token issue adds; not
+ *                 used (for the browser profile's ice_server, give
+ *                 {"username": its username, "password": its credential})
  * Exactly one of key and password; a USERNAME; nothing else (an unknown
  * member is a typo, and an error). Duplicate members are refused.
  *
@@ -44,6 +48,7 @@ struct tpa_credential {
 	size_t key_len;				  /* 0: none (password) */
 	uint8_t token[TPA_TURN_TOKEN_MAX];	  /* ACCESS-TOKEN value */
 	size_t token_len;			  /* 0: none */
+	enum tpa_turn_integrity integrity;	  /* from "alg"; default SHA1 */
 };
 
 /*
@@ -65,9 +70,10 @@ int tpa_credential_load(const char *path, struct tpa_credential *cr, char *why,
 /*
  * Hands the credential to a TURN client: tpa_turn_set_credentials with
  * the key, or tpa_turn_set_password with the password; the token, if any,
- * goes with either. username, if not NULL, replaces the credential's;
- * realm as for those functions. Returns their result (c->err is set).
- * Inline, so that the parser above links without the TURN client.
+ * goes with either; and the integrity attribute that "alg" names. username, if
+ * not NULL, replaces the credential's; realm as for those functions. Returns
+ * their result (c->err is set). Inline, so that the parser above links without
+ * the TURN client.
  */
 static inline int tpa_credential_apply(struct tpa_turn_client *c,
 				       const struct tpa_credential *cr,
@@ -75,6 +81,8 @@ static inline int tpa_credential_apply(struct tpa_turn_client *c,
 {
 	const char *user = username != NULL ? username : cr->username;
 
+	if (tpa_turn_set_integrity(c, cr->integrity) != 0)
+		return -1;
 	if (cr->key_len > 0)
 		return tpa_turn_set_credentials(c, user, cr->key, cr->key_len,
 						cr->token, cr->token_len,

@@ -24,7 +24,8 @@ static int hmac_prefix(const uint8_t *buf, size_t prefix, size_t attr_total,
 		       const char *digest, const uint8_t *key, size_t key_len,
 		       uint8_t *out, size_t outcap);
 static int add_mac(struct tpa_stun_msg *m, uint16_t type, const char *digest,
-		   size_t mac_len, const uint8_t *key, size_t key_len);
+		   size_t full, size_t mac_len, const uint8_t *key,
+		   size_t key_len);
 static void xor_mask(const uint8_t *hdr, uint8_t mask[16]);
 static int decode_addr(const struct tpa_stun_view *v, uint16_t type, int xor,
 		       struct sockaddr_storage *ss);
@@ -289,21 +290,23 @@ int tpa_stun_add_error_code(struct tpa_stun_msg *m, int code,
 	return tpa_stun_add_attr(m, TPA_STUN_ATTR_ERROR_CODE, b, 4 + rlen);
 }
 
+/* Appends the first mac_len bytes of the full-byte MAC as type. */
 static int add_mac(struct tpa_stun_msg *m, uint16_t type, const char *digest,
-		   size_t mac_len, const uint8_t *key, size_t key_len)
+		   size_t full, size_t mac_len, const uint8_t *key,
+		   size_t key_len)
 {
 	uint8_t mac[TPA_STUN_MI_SHA256_LEN];
 	int r;
 
 	if (m == NULL)
 		return TPA_STUN_ERR_ARG;
-	if (key == NULL || key_len == 0)
+	if (key == NULL || key_len == 0 || mac_len > full || full > sizeof(mac))
 		return msg_fail(m, TPA_STUN_ERR_ARG);
 	r = msg_room(m, mac_len);
 	if (r != 0)
 		return r;
 	r = hmac_prefix(m->buf, m->len, 4 + mac_len, digest, key, key_len, mac,
-			mac_len);
+			full);
 	if (r != 0)
 		return msg_fail(m, r);
 	return tpa_stun_add_attr(m, type, mac, mac_len);
@@ -313,14 +316,25 @@ int tpa_stun_add_integrity(struct tpa_stun_msg *m, const uint8_t *key,
 			   size_t key_len)
 {
 	return add_mac(m, TPA_STUN_ATTR_MESSAGE_INTEGRITY, "SHA1",
-		       TPA_STUN_MI_LEN, key, key_len);
+		       TPA_STUN_MI_LEN, TPA_STUN_MI_LEN, key, key_len);
 }
 
 int tpa_stun_add_integrity_sha256(struct tpa_stun_msg *m, const uint8_t *key,
 				  size_t key_len)
 {
+	return tpa_stun_add_integrity_sha256_len(m, key, key_len,
+						 TPA_STUN_MI_SHA256_LEN);
+}
+
+int tpa_stun_add_integrity_sha256_len(struct tpa_stun_msg *m,
+				      const uint8_t *key, size_t key_len,
+				      size_t mac_len)
+{
+	if (m != NULL && (mac_len < TPA_STUN_MI_SHA256_MIN_LEN ||
+			  mac_len > TPA_STUN_MI_SHA256_LEN || mac_len % 4 != 0))
+		return msg_fail(m, TPA_STUN_ERR_ARG);
 	return add_mac(m, TPA_STUN_ATTR_MESSAGE_INTEGRITY_SHA256, "SHA256",
-		       TPA_STUN_MI_SHA256_LEN, key, key_len);
+		       TPA_STUN_MI_SHA256_LEN, mac_len, key, key_len);
 }
 
 int tpa_stun_add_fingerprint(struct tpa_stun_msg *m)
@@ -626,7 +640,8 @@ static int verify_mac(const struct tpa_stun_view *v, uint16_t type,
 			return TPA_STUN_ERR_MALFORMED;
 	} else {
 		full = TPA_STUN_MI_SHA256_LEN;
-		if (a.len < 16 || a.len > 32 || a.len % 4 != 0)
+		if (a.len < TPA_STUN_MI_SHA256_MIN_LEN ||
+		    a.len > TPA_STUN_MI_SHA256_LEN || a.len % 4 != 0)
 			return TPA_STUN_ERR_MALFORMED;
 	}
 	r = hmac_prefix(v->buf, a.offset, 4u + a.len, digest, key, key_len, mac,

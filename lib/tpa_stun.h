@@ -23,10 +23,11 @@
 #define TPA_STUN_MAGIC_COOKIE 0x2112A442u
 #define TPA_STUN_TID_LEN 12
 #define TPA_STUN_FINGERPRINT_XOR 0x5354554eu
-#define TPA_STUN_MI_LEN 20	     /* HMAC-SHA1 */
-#define TPA_STUN_MI_SHA256_LEN 32    /* HMAC-SHA256, as we send it */
-#define TPA_STUN_MAX_ATTRS_LEN 65532 /* largest 16-bit length, 4-aligned */
-#define TPA_STUN_REASON_MAX 764	     /* RFC 8489: < 128 chars, 763 bytes */
+#define TPA_STUN_MI_LEN 20	      /* HMAC-SHA1 */
+#define TPA_STUN_MI_SHA256_LEN 32     /* HMAC-SHA256, whole */
+#define TPA_STUN_MI_SHA256_MIN_LEN 16 /* RFC 8489: truncated to no less */
+#define TPA_STUN_MAX_ATTRS_LEN 65532  /* largest 16-bit length, 4-aligned */
+#define TPA_STUN_REASON_MAX 764	      /* RFC 8489: < 128 chars, 763 bytes */
 
 /* Message classes (RFC 5389 section 6). */
 enum tpa_stun_class {
@@ -161,9 +162,19 @@ int tpa_stun_add_error_code(struct tpa_stun_msg *m, int code,
 int tpa_stun_add_integrity(struct tpa_stun_msg *m, const uint8_t *key,
 			   size_t key_len);
 
-/* As tpa_stun_add_integrity, with HMAC-SHA256 (RFC 8489 section 14.6). */
+/* As tpa_stun_add_integrity, with HMAC-SHA256 (RFC 8489 section 14.6):
+ * MESSAGE-INTEGRITY-SHA256, the whole 32 bytes. */
 int tpa_stun_add_integrity_sha256(struct tpa_stun_msg *m, const uint8_t *key,
 				  size_t key_len);
+
+/*
+ * MESSAGE-INTEGRITY-SHA256 truncated to its first mac_len bytes: 16 to 32,
+ * a multiple of 4 (RFC 8489; 16 is RFC 7635's HMAC-SHA-256-128), else
+ * TPA_STUN_ERR_ARG.  The header length counts the truncated attribute.
+ */
+int tpa_stun_add_integrity_sha256_len(struct tpa_stun_msg *m,
+				      const uint8_t *key, size_t key_len,
+				      size_t mac_len);
 
 /* Appends FINGERPRINT (CRC-32 xor 0x5354554e); must be the last add. */
 int tpa_stun_add_fingerprint(struct tpa_stun_msg *m);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -13,7 +14,9 @@
 
 #define HDR_LEN (2 + TPA_TOKEN_NONCE_LEN)	/* nonce_length | nonce */
 #define BODY_FIXED (2 + 8 + 4)			/* key_length, ts, lifetime */
-#define BODY_MAX (BODY_FIXED + TPA_MAC_KEY_MAX) /* largest plaintext */
+#define BODY_MAX (BODY_FIXED + TPA_MAC_KEY_MAX) /* largest valid plaintext */
+/* largest plaintext decrypted, to say what is wrong with its mac key */
+#define BODY_READ_MAX (TPA_TOKEN_READ_MAX_LEN - HDR_LEN - TPA_TOKEN_TAG_LEN)
 
 static void set_why(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -29,6 +32,7 @@ static int gcm_seal(const uint8_t *key, size_t key_len, const char *sn,
 static enum tpa_token_err parse_body(const uint8_t *pt, size_t pt_len,
 				     struct tpa_token *out, char *why,
 				     size_t whylen);
+static void decrypt_failed(size_t tok_len, char *why, size_t whylen);
 
 static void set_why(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -75,7 +79,7 @@ static int gcm_open(const uint8_t *key, size_t key_len, const char *sn,
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int sn_len = 0, outl = 0, ok = 0;
 
-	if (ctx == NULL || ct_len > BODY_MAX || aad_len(sn, &sn_len) != 0)
+	if (ctx == NULL || ct_len > BODY_READ_MAX || aad_len(sn, &sn_len) != 0)
 		goto out;
 	if (EVP_DecryptInit_ex(ctx, cipher_for(key_len), NULL, NULL, NULL) !=
 		    1 ||
@@ -128,19 +132,32 @@ out:
 	return ok ? 0 : -1;
 }
 
-/* Parses an authenticated plaintext; pt_len is 34 or 46 (checked before). */
+/*
+ * Parses an authenticated plaintext of pt_len (BODY_FIXED to BODY_READ_MAX,
+ * checked before) bytes.  An issuer that wrote a mac key of another length
+ * is told so, and which (turnutils_oauth -e cuts a key at a zero byte).
+ */
 static enum tpa_token_err parse_body(const uint8_t *pt, size_t pt_len,
 				     struct tpa_token *out, char *why,
 				     size_t whylen)
 {
-	size_t key_len = tpa_get_u16(pt);
+	size_t key_len = tpa_get_u16(pt), held = pt_len - BODY_FIXED;
 
+	if (key_len == held && !valid_mac_key_len(key_len)) {
+		set_why(why, whylen, "mac key is %zu bytes, not 20 or 32%s",
+			key_len,
+			key_len < 20
+				? " (cut at a zero byte, as turnutils_oauth "
+				  "-e does?)"
+				: "");
+		return TPA_TOKEN_ERR_KEY_LEN;
+	}
 	if (!valid_mac_key_len(key_len)) {
 		set_why(why, whylen, "mac key length %zu, expected 20 or 32",
 			key_len);
 		return TPA_TOKEN_ERR_KEY_LEN;
 	}
-	if (pt_len - BODY_FIXED != key_len) {
+	if (key_len != held) {
 		set_why(why, whylen,
 			"mac key length %zu does not match the %zu-byte "
 			"encrypted block",
@@ -152,6 +169,30 @@ static enum tpa_token_err parse_body(const uint8_t *pt, size_t pt_len,
 	out->timestamp = tpa_get_u64(pt + 2 + key_len);
 	out->lifetime = tpa_get_u32(pt + 2 + key_len + 8);
 	return TPA_TOKEN_OK;
+}
+
+/* Why a token does not authenticate, and what its length says. */
+static void decrypt_failed(size_t tok_len, char *why, size_t whylen)
+{
+	static const char others[] =
+		"and does not authenticate (truncated or tampered, or another "
+		"key or server name)";
+
+	if (tok_len == TPA_TOKEN_MIN_LEN || tok_len == TPA_TOKEN_MAX_LEN)
+		set_why(why, whylen,
+			"authentication failed: wrong key, wrong server name, "
+			"or tampered token");
+	else if (tok_len < TPA_TOKEN_MIN_LEN)
+		set_why(why, whylen, "token is %zu bytes, too short, %s",
+			tok_len, others);
+	else if (tok_len < TPA_TOKEN_MAX_LEN)
+		set_why(why, whylen,
+			"token is %zu bytes, expected %d or %d, %s", tok_len,
+			TPA_TOKEN_MIN_LEN, TPA_TOKEN_MAX_LEN, others);
+	else
+		set_why(why, whylen,
+			"token is %zu bytes, too long (at most %d), %s",
+			tok_len, TPA_TOKEN_MAX_LEN, others);
 }
 
 const char *tpa_token_strerror(enum tpa_token_err err)
@@ -184,7 +225,7 @@ enum tpa_token_err tpa_token_decode(const uint8_t *as_rs_key,
 				    size_t tok_len, struct tpa_token *out,
 				    char *why, size_t whylen)
 {
-	uint8_t pt[BODY_MAX];
+	uint8_t pt[BODY_READ_MAX];
 	size_t nonce_len, ct_len;
 	enum tpa_token_err rc;
 
@@ -215,30 +256,23 @@ enum tpa_token_err tpa_token_decode(const uint8_t *as_rs_key,
 			TPA_TOKEN_NONCE_LEN);
 		return TPA_TOKEN_ERR_NONCE_LEN;
 	}
-	if (tok_len > TPA_TOKEN_MAX_LEN) {
+	if (tok_len > TPA_TOKEN_READ_MAX_LEN) {
 		set_why(why, whylen,
 			"token is %zu bytes, too long (at most %d)", tok_len,
 			TPA_TOKEN_MAX_LEN);
 		return TPA_TOKEN_ERR_LONG;
 	}
-	if (tok_len < TPA_TOKEN_MIN_LEN) {
+	if (tok_len < TPA_TOKEN_FRAME_LEN) {
 		set_why(why, whylen, "token is %zu bytes, too short", tok_len);
 		return TPA_TOKEN_ERR_SHORT;
 	}
-	/* Only 64 (20-byte mac key) and 76 (32-byte) bytes can be valid. */
+	/* Only 64 (20-byte mac key) and 76 (32-byte) bytes can be valid;
+	 * other lengths are decrypted too, to say what is wrong. */
 	ct_len = tok_len - HDR_LEN - TPA_TOKEN_TAG_LEN;
-	if (!valid_mac_key_len(ct_len - BODY_FIXED)) {
-		set_why(why, whylen,
-			"token is %zu bytes, expected %d or %d (truncated?)",
-			tok_len, TPA_TOKEN_MIN_LEN, TPA_TOKEN_MAX_LEN);
-		return TPA_TOKEN_ERR_SHORT;
-	}
 	if (gcm_open(as_rs_key, as_rs_key_len, server_name, tok + 2,
 		     tok + HDR_LEN, ct_len, tok + (tok_len - TPA_TOKEN_TAG_LEN),
 		     pt) != 0) {
-		set_why(why, whylen,
-			"authentication failed: wrong key, wrong server name, "
-			"or tampered token");
+		decrypt_failed(tok_len, why, whylen);
 		rc = TPA_TOKEN_ERR_DECRYPT;
 		goto out;
 	}
@@ -334,6 +368,8 @@ enum tpa_window tpa_token_window(const struct tpa_token *t,
 	uint64_t ts = tpa_token_ts_seconds(t->timestamp);
 	uint64_t end = ts + t->lifetime;
 
+	if (t->lifetime == 0)
+		return TPA_WINDOW_NO_LIFETIME;
 	if (ts > skew_seconds && now_seconds < ts - skew_seconds)
 		return TPA_WINDOW_NOT_YET;
 	if (now_seconds >= end)
@@ -344,6 +380,18 @@ enum tpa_window tpa_token_window(const struct tpa_token *t,
 uint64_t tpa_token_expiry(const struct tpa_token *t)
 {
 	return tpa_token_ts_seconds(t->timestamp) + t->lifetime;
+}
+
+const char *tpa_token_utc(uint64_t unix_seconds, char out[TPA_TOKEN_UTC_LEN])
+{
+	const uint64_t max = ((UINT64_C(1) << 48) - 1) + UINT32_MAX;
+	time_t t = (time_t)unix_seconds;
+	struct tm tm;
+
+	if (unix_seconds > max || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, TPA_TOKEN_UTC_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, TPA_TOKEN_UTC_LEN, "(out of range)");
+	return out;
 }
 
 void tpa_token_wipe(struct tpa_token *t)

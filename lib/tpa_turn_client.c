@@ -481,6 +481,36 @@ int tpa_turn_set_timeout(struct tpa_turn_client *c, int timeout_ms)
 	return 0;
 }
 
+int tpa_turn_set_integrity(struct tpa_turn_client *c,
+			   enum tpa_turn_integrity integrity)
+{
+	if (c == NULL)
+		return -1;
+	clear_err(c);
+	switch (integrity) {
+	case TPA_TURN_MI_SHA1:
+	case TPA_TURN_MI_SHA256:
+	case TPA_TURN_MI_SHA256_128:
+		c->integrity = integrity;
+		return 0;
+	}
+	return set_err(c, TPA_TURN_ERR_ARG, "unknown integrity attribute");
+}
+
+/* Bytes of MESSAGE-INTEGRITY-SHA256 we send; 0 for MESSAGE-INTEGRITY. */
+static size_t sha256_len(const struct tpa_turn_client *c)
+{
+	switch (c->integrity) {
+	case TPA_TURN_MI_SHA256:
+		return TPA_STUN_MI_SHA256_LEN;
+	case TPA_TURN_MI_SHA256_128:
+		return TPA_STUN_MI_SHA256_MIN_LEN;
+	case TPA_TURN_MI_SHA1:
+		break;
+	}
+	return 0;
+}
+
 /* ---- credentials ------------------------------------------------------ */
 
 static int set_common(struct tpa_turn_client *c, const char *username,
@@ -825,7 +855,11 @@ static int build(struct tpa_turn_client *c, const struct req *r, int auth)
 		if (r->token && c->token_len > 0)
 			tpa_stun_add_attr(&m, TPA_STUN_ATTR_ACCESS_TOKEN,
 					  c->token, c->token_len);
-		tpa_stun_add_integrity(&m, c->key, c->key_len);
+		if (sha256_len(c) > 0)
+			tpa_stun_add_integrity_sha256_len(
+				&m, c->key, c->key_len, sha256_len(c));
+		else
+			tpa_stun_add_integrity(&m, c->key, c->key_len);
 	}
 	if (c->flags & TPA_TURN_FINGERPRINT)
 		tpa_stun_add_fingerprint(&m);
@@ -889,20 +923,55 @@ static int take_challenge(struct tpa_turn_client *c,
 	return 0;
 }
 
-/* A success response to an authenticated request must prove the key. */
-static int check_success(struct tpa_turn_client *c,
-			 const struct tpa_stun_view *v)
+/* A success response signed with MESSAGE-INTEGRITY-SHA256 as we sent it:
+ * present, of our length, verifying with the key. */
+static int check_success_sha256(struct tpa_turn_client *c,
+				const struct tpa_stun_view *v)
 {
-	int r = tpa_stun_verify_integrity(v, c->key, c->key_len);
+	struct tpa_stun_attr a;
+	int r = tpa_stun_get_attr(v, TPA_STUN_ATTR_MESSAGE_INTEGRITY_SHA256,
+				  &a);
 
 	if (r == TPA_STUN_ERR_NO_ATTR)
 		return set_err(c, TPA_TURN_ERR_PROTOCOL,
 			       "success response without "
-			       "MESSAGE-INTEGRITY");
+			       "MESSAGE-INTEGRITY-SHA256");
+	if (r == 0 && a.len != sha256_len(c))
+		return set_err(c, TPA_TURN_ERR_PROTOCOL,
+			       "MESSAGE-INTEGRITY-SHA256 of the success "
+			       "response is %u bytes, we sent %zu",
+			       (unsigned)a.len, sha256_len(c));
+	if (r == 0)
+		r = tpa_stun_verify_integrity_sha256(v, c->key, c->key_len);
 	if (r != 0)
 		return set_err(c, TPA_TURN_ERR_PROTOCOL,
-			       "MESSAGE-INTEGRITY of the success response: %s",
+			       "MESSAGE-INTEGRITY-SHA256 of the success "
+			       "response: %s",
 			       tpa_stun_strerror(r));
+	return 0;
+}
+
+/* A success response to an authenticated request must prove the key. */
+static int check_success(struct tpa_turn_client *c,
+			 const struct tpa_stun_view *v)
+{
+	int r = 0;
+
+	if (sha256_len(c) > 0) {
+		if (check_success_sha256(c, v) != 0)
+			return -1;
+	} else {
+		r = tpa_stun_verify_integrity(v, c->key, c->key_len);
+		if (r == TPA_STUN_ERR_NO_ATTR)
+			return set_err(c, TPA_TURN_ERR_PROTOCOL,
+				       "success response without "
+				       "MESSAGE-INTEGRITY");
+		if (r != 0)
+			return set_err(c, TPA_TURN_ERR_PROTOCOL,
+				       "MESSAGE-INTEGRITY of the success "
+				       "response: %s",
+				       tpa_stun_strerror(r));
+	}
 	if ((c->flags & TPA_TURN_FINGERPRINT) &&
 	    (r = tpa_stun_verify_fingerprint(v)) != 0 &&
 	    r != TPA_STUN_ERR_NO_ATTR)

@@ -51,6 +51,14 @@ enum tpa_turn_err {
 	TPA_TURN_ERR_NOMEM     /* out of memory */
 };
 
+/* The integrity attribute of requests (tpa_turn_set_integrity). */
+enum tpa_turn_integrity {
+	TPA_TURN_MI_SHA1 = 0,  /* MESSAGE-INTEGRITY, HMAC-SHA1 (default) */
+	TPA_TURN_MI_SHA256,    /* MESSAGE-INTEGRITY-SHA256, all 32 bytes */
+	TPA_TURN_MI_SHA256_128 /* MESSAGE-INTEGRITY-SHA256 truncated to 16
+				* bytes: RFC 7635's HMAC-SHA-256-128 */
+};
+
 #define TPA_TURN_KEY_MAX 64	  /* longest MESSAGE-INTEGRITY key */
 #define TPA_TURN_TOKEN_MAX 2048	  /* longest ACCESS-TOKEN value */
 #define TPA_TURN_USERNAME_MAX 512 /* RFC 5389 15.3: < 513 bytes */
@@ -84,12 +92,13 @@ struct tpa_turn_client {
 
 	/* Internal state below: read-only for callers. */
 	enum tpa_turn_transport transport;
-	int flags;			  /* TPA_TURN_* flags */
-	int fd;				  /* socket, or -1 */
-	int dead;			  /* connection unusable */
-	char host[TPA_TURN_HOST_MAX + 1]; /* as given: TLS name checks */
-	char local_ip[INET6_ADDRSTRLEN];  /* to bind to; "": any */
-	struct sockaddr_storage server;	  /* the address connected to */
+	int flags;			   /* TPA_TURN_* flags */
+	enum tpa_turn_integrity integrity; /* what requests carry */
+	int fd;				   /* socket, or -1 */
+	int dead;			   /* connection unusable */
+	char host[TPA_TURN_HOST_MAX + 1];  /* as given: TLS name checks */
+	char local_ip[INET6_ADDRSTRLEN];   /* to bind to; "": any */
+	struct sockaddr_storage server;	   /* the address connected to */
 	socklen_t server_len;
 	/* Sockets of addresses that got 437, kept open until the Allocate
 	 * ends so that the kernel cannot hand their ports back to us. */
@@ -163,6 +172,16 @@ int tpa_turn_set_credentials(struct tpa_turn_client *c, const char *username,
 			     const uint8_t *key, size_t key_len,
 			     const uint8_t *token, size_t token_len,
 			     const char *realm);
+
+/*
+ * Which integrity attribute authenticated requests carry, keyed with the
+ * credentials' key: MESSAGE-INTEGRITY (the default) or RFC 8489's
+ * MESSAGE-INTEGRITY-SHA256, whole or truncated to 16 bytes.  A success
+ * response must then carry the same attribute, of the same length, and
+ * verify with the key (RFC 8489: the server answers as it was asked).
+ */
+int tpa_turn_set_integrity(struct tpa_turn_client *c,
+			   enum tpa_turn_integrity integrity);
 
 /*
  * Long-term credentials: the key is MD5(username ":" realm ":" password),

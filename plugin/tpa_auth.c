@@ -14,6 +14,7 @@
 
 #define COTURN_LEGACY_KEY_LEN 16 /* coturn issue 189 */
 #define TPA_HMAC_SHA1_KEY_LEN 20
+#define TPA_HMAC_SHA256_KEY_LEN 32
 
 /* the short name inside this file */
 #define reject tpa_auth_reject
@@ -45,73 +46,151 @@ static void printable_kid(const char *kid, char *buf, size_t cap)
 	buf[i] = '\0';
 }
 
+/* A key's nbf or exp as a UTC date; keys are never before 1970. */
+static const char *key_utc(int64_t t, char out[TPA_TOKEN_UTC_LEN])
+{
+	return tpa_token_utc(t < 0 ? 0 : (uint64_t)t, out);
+}
+
 static int check_key_time(const struct tpa_key *k, uint64_t now,
 			  struct tpa_auth_outcome *out)
 {
+	char when[TPA_TOKEN_UTC_LEN];
+
 	switch (tpa_key_usable(k, (int64_t)now)) {
 	case TPA_KEY_NOT_YET:
 		reject(out, TPA_REFUSAL_KEY_NOT_VALID,
-		       "key '%s' is not valid before %lld", k->kid,
-		       (long long)k->nbf);
+		       "key '%s' is not valid before %lld (%s)", k->kid,
+		       (long long)k->nbf, key_utc(k->nbf, when));
 		return -1;
 	case TPA_KEY_EXPIRED:
 		reject(out, TPA_REFUSAL_KEY_NOT_VALID,
-		       "key '%s' expired at %lld", k->kid, (long long)k->exp);
+		       "key '%s' expired at %lld (%s)", k->kid,
+		       (long long)k->exp, key_utc(k->exp, when));
 		return -1;
-	default:
-		return 0;
+	case TPA_KEY_USABLE:
+		break;
 	}
+	return 0;
 }
 
 /*
  * ts - skew <= now < ts + lifetime (tpa_token_window): the skew lets in a
  * token stamped by an issuer whose clock runs ahead of ours; it never
  * keeps one past its end, where the session ends (RFC 7635), so a request
- * after it would get no time at all.
+ * after it would get no time at all.  A token of lifetime 0 means nothing.
+ * Times are given in Unix seconds, as in the token, and as UTC dates.
  */
 static int check_window(const struct tpa_token *t, uint64_t now, uint32_t skew,
 			struct tpa_auth_outcome *out)
 {
 	uint64_t ts = tpa_token_ts_seconds(t->timestamp);
+	uint64_t end = tpa_token_expiry(t);
+	char when[TPA_TOKEN_UTC_LEN];
 
 	switch (tpa_token_window(t, now, skew)) {
+	case TPA_WINDOW_NO_LIFETIME:
+		reject(out, TPA_REFUSAL_BAD_TOKEN,
+		       "token has lifetime 0: it is valid at no time");
+		return -1;
 	case TPA_WINDOW_NOT_YET:
 		reject(out, TPA_REFUSAL_NOT_YET_VALID,
-		       "token is from the future: issued at %llu, now %llu, "
-		       "skew %u s",
-		       (unsigned long long)ts, (unsigned long long)now, skew);
+		       "token is from the future: issued at %llu (%s), "
+		       "%llu s ahead, skew %u s",
+		       (unsigned long long)ts, tpa_token_utc(ts, when),
+		       (unsigned long long)(ts - now), skew);
 		return -1;
 	case TPA_WINDOW_EXPIRED:
 		reject(out, TPA_REFUSAL_EXPIRED,
-		       "token expired at %llu, now %llu (a skew of %u s "
-		       "admits a token early, never late)",
-		       (unsigned long long)tpa_token_expiry(t),
-		       (unsigned long long)now, skew);
+		       "token expired at %llu (%s), %llu s ago (a skew of "
+		       "%u s admits a token early, never late)",
+		       (unsigned long long)end, tpa_token_utc(end, when),
+		       (unsigned long long)(now - end), skew);
 		return -1;
-	default:
-		return 0;
+	case TPA_WINDOW_OK:
+		break;
 	}
+	return 0;
 }
 
-/* Proof of possession: the request's MESSAGE-INTEGRITY under mac_key. */
+/* The session's key: the first key_len bytes of the mac_key. */
+static int use_key(const struct tpa_token *t, size_t key_len,
+		   struct tpa_auth_outcome *out)
+{
+	memcpy(out->key, t->mac_key, key_len);
+	out->key_len = key_len;
+	return 0;
+}
+
+/*
+ * RFC 7635 HMAC-SHA-256-128: MESSAGE-INTEGRITY-SHA256 (RFC 8489) keyed with
+ * a 32-byte mac_key, truncated to 16 bytes or longer as RFC 8489 allows.
+ */
+static int check_integrity_sha256(const struct tpa_stun_view *v,
+				  const struct tpa_token *t,
+				  struct tpa_auth_outcome *out)
+{
+	int rc;
+
+	if (t->mac_key_len != TPA_HMAC_SHA256_KEY_LEN) {
+		reject(out, TPA_REFUSAL_BAD_INTEGRITY,
+		       "MESSAGE-INTEGRITY-SHA256 with a %zu-byte (HMAC-SHA-1) "
+		       "mac_key: such tokens take MESSAGE-INTEGRITY",
+		       t->mac_key_len);
+		return -1;
+	}
+	rc = tpa_stun_verify_integrity_sha256(v, t->mac_key, t->mac_key_len);
+	if (rc == 0)
+		return use_key(t, t->mac_key_len, out);
+	if (rc == TPA_STUN_ERR_INTEGRITY)
+		reject(out, TPA_REFUSAL_BAD_INTEGRITY,
+		       "MESSAGE-INTEGRITY-SHA256 does not match the token's "
+		       "%zu-byte mac_key",
+		       t->mac_key_len);
+	else
+		reject(out, TPA_REFUSAL_BAD_INTEGRITY,
+		       "MESSAGE-INTEGRITY-SHA256: %s", tpa_stun_strerror(rc));
+	return -1;
+}
+
+/* coturn's own client keys MESSAGE-INTEGRITY with the first 16 bytes of a
+ * 20-byte mac_key (coturn issue 189). */
+static int legacy_keyed(const struct tpa_stun_view *v,
+			const struct tpa_token *t)
+{
+	return t->mac_key_len == TPA_HMAC_SHA1_KEY_LEN &&
+	       tpa_stun_verify_integrity(v, t->mac_key,
+					 COTURN_LEGACY_KEY_LEN) == 0;
+}
+
+/*
+ * Proof of possession.  A request with MESSAGE-INTEGRITY-SHA256 is judged
+ * by it alone (RFC 8489), as coturn judges it; otherwise its
+ * MESSAGE-INTEGRITY (HMAC-SHA1) keyed with the whole mac_key, 20 or 32
+ * bytes (clients older than MESSAGE-INTEGRITY-SHA256 send that for
+ * HMAC-SHA-256-128 tokens too), or with legacy-coturn-keying its first 16.
+ */
 static int check_integrity(const struct tpa_stun_view *v,
 			   const struct tpa_token *t, int legacy,
 			   struct tpa_auth_outcome *out)
 {
-	int rc = tpa_stun_verify_integrity(v, t->mac_key, t->mac_key_len);
+	struct tpa_stun_attr a;
+	int rc;
 
-	if (rc == 0) {
-		memcpy(out->key, t->mac_key, t->mac_key_len);
-		out->key_len = t->mac_key_len;
-		return 0;
-	}
-	if (rc == TPA_STUN_ERR_INTEGRITY && legacy &&
-	    t->mac_key_len == TPA_HMAC_SHA1_KEY_LEN &&
-	    tpa_stun_verify_integrity(v, t->mac_key, COTURN_LEGACY_KEY_LEN) ==
-		    0) {
-		memcpy(out->key, t->mac_key, COTURN_LEGACY_KEY_LEN);
-		out->key_len = COTURN_LEGACY_KEY_LEN;
-		return 0;
+	if (tpa_stun_get_attr(v, TPA_STUN_ATTR_MESSAGE_INTEGRITY_SHA256, &a) ==
+	    0)
+		return check_integrity_sha256(v, t, out);
+	rc = tpa_stun_verify_integrity(v, t->mac_key, t->mac_key_len);
+	if (rc == 0)
+		return use_key(t, t->mac_key_len, out);
+	if (rc == TPA_STUN_ERR_INTEGRITY && legacy_keyed(v, t)) {
+		if (legacy)
+			return use_key(t, COTURN_LEGACY_KEY_LEN, out);
+		reject(out, TPA_REFUSAL_BAD_INTEGRITY,
+		       "MESSAGE-INTEGRITY is keyed with 16 of the 20 bytes "
+		       "of the mac_key, coturn's legacy keying: "
+		       "legacy-coturn-keying = yes accepts it");
+		return -1;
 	}
 	if (rc == TPA_STUN_ERR_INTEGRITY)
 		reject(out, TPA_REFUSAL_BAD_INTEGRITY,

@@ -42,8 +42,12 @@ static int same_username(const struct tpa_stun_view *v, const char *username,
 	return 0;
 }
 
-/* Proof of possession: MESSAGE-INTEGRITY under MD5(USERNAME ":" REALM ":"
- * base64(mac_key)); fills out->key on success. */
+/*
+ * Proof of possession: MESSAGE-INTEGRITY under MD5(USERNAME ":" REALM ":"
+ * base64(mac_key)); fills out->key on success.  A long-term credential
+ * takes MESSAGE-INTEGRITY-SHA256 only with a PASSWORD-ALGORITHM (RFC 8489),
+ * which coturn does not offer, and browsers send MESSAGE-INTEGRITY.
+ */
 static int check_long_term_integrity(const struct tpa_stun_view *v,
 				     const struct tpa_token *tok,
 				     const char *username, const char *realm,
@@ -51,8 +55,17 @@ static int check_long_term_integrity(const struct tpa_stun_view *v,
 {
 	char credential[CREDENTIAL_MAX];
 	uint8_t key[TPA_LONG_TERM_KEY_LEN];
+	struct tpa_stun_attr a;
 	int rc = -1, mi;
 
+	if (tpa_stun_get_attr(v, TPA_STUN_ATTR_MESSAGE_INTEGRITY_SHA256, &a) ==
+	    0) {
+		tpa_auth_reject(out, TPA_REFUSAL_BAD_INTEGRITY,
+				"MESSAGE-INTEGRITY-SHA256 with a long-term "
+				"credential: coturn offers no "
+				"PASSWORD-ALGORITHMS; send MESSAGE-INTEGRITY");
+		return -1;
+	}
 	if (tpa_b64_encode(tok->mac_key, tok->mac_key_len, credential,
 			   sizeof(credential), 0) != 0 ||
 	    tpa_stun_long_term_key(username, realm, credential, key) != 0) {

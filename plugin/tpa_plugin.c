@@ -144,8 +144,7 @@ static void check_accepted(struct tpa_auth_outcome *o, uint64_t now)
 	o->verdict = TPA_ERROR;
 }
 
-static enum turn_auth_verdict accept_token(struct tpa_state *st,
-					   const struct tpa_auth_outcome *o,
+static enum turn_auth_verdict accept_token(const struct tpa_auth_outcome *o,
 					   uint64_t now,
 					   struct turn_auth_result *res)
 {
@@ -157,11 +156,12 @@ static enum turn_auth_verdict accept_token(struct tpa_state *st,
 		res->max_session_time = UINT32_MAX;
 	else
 		res->max_session_time = (uint32_t)(o->expiry - now);
-	snprintf(res->reason, sizeof(res->reason), "token %s", o->token_id);
-	plog(st, TPA_LOG_DEBUG,
-	     "token %s accepted%s: kid '%s', %zu-byte key, %u s left",
-	     o->token_id, o->browser ? " (browser profile)" : "", o->kid,
-	     o->key_len, res->max_session_time);
+	/* the host logs this note with the session id: the acceptance's one
+	 * line (the host asks once a session, and again for a new token) */
+	snprintf(res->reason, sizeof(res->reason),
+		 "token %s%s: kid '%.*s', %zu-byte key, %u s left", o->token_id,
+		 o->browser ? " (browser profile)" : "", TPA_KID_LOG_MAX,
+		 o->kid, o->key_len, res->max_session_time);
 	return TURN_AUTH_ACCEPT;
 }
 
@@ -185,7 +185,7 @@ static enum turn_auth_verdict tpa_authorize(void *state,
 	tpa_policy_check(&st->policy, r, now, &o);
 	switch (o.verdict) {
 	case TPA_ACCEPT:
-		v = accept_token(st, &o, now, res);
+		v = accept_token(&o, now, res);
 		break;
 	case TPA_PASS:
 		v = TURN_AUTH_PASS;

@@ -53,6 +53,8 @@ struct probe_opts {
 	unsigned hold;	      /* seconds before a Refresh; 0: none */
 	uint16_t local_port;  /* client port to bind; 0: any */
 	const char *local_ip; /* client address to bind; NULL: any */
+	int integrity_set;    /* --integrity given: it beats "alg" */
+	enum tpa_turn_integrity integrity;
 };
 
 /* What happened, for the one-line report. */
@@ -61,9 +63,10 @@ struct probe_result {
 	int allocated;
 	char relayed[64];
 	char mapped[64];
-	size_t relay_bytes;   /* 0: no --peer */
-	int mismatch_retries; /* 437s that moved Allocate to a new address */
-	int allocate_tried;   /* mismatch_retries is known */
+	size_t relay_bytes;    /* 0: no --peer */
+	int mismatch_retries;  /* 437s that moved Allocate to a new address */
+	int allocate_tried;    /* mismatch_retries is known */
+	const char *integrity; /* what the requests carried */
 };
 
 static void usage(FILE *f, const char *prog);
@@ -104,7 +107,8 @@ static void usage(FILE *f, const char *prog)
 		"[--json]\n"
 		"       [--local-ip IP] [--local-port N] [--hold SECONDS]  "
 		"(then Refresh and\n"
-		"       report the lifetime)\n"
+		"       report the lifetime) [--integrity sha1|sha256|"
+		"sha256-128]\n"
 		"Allocates a TURN relay and reports the outcome on one line.\n"
 		"The credential is JSON, from FILE or from standard input "
 		"(-):\n"
@@ -114,6 +118,12 @@ static void usage(FILE *f, const char *prog)
 		"--username replaces\n"
 		"its username or kid. Secrets are never taken from the command "
 		"line.\n"
+		"--integrity: MESSAGE-INTEGRITY (sha1), or "
+		"MESSAGE-INTEGRITY-SHA256 "
+		"whole\n"
+		"(sha256) or of 16 bytes (sha256-128, RFC 7635's "
+		"HMAC-SHA-256-128); default:\n"
+		"what the credential's \"alg\" names, else sha1.\n"
 		"Exit: 0 allocated, 1 TURN error response, 3 failure, "
 		"2 usage.\n",
 		prog);
@@ -137,6 +147,26 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int parse_integrity(const char *s, enum tpa_turn_integrity *i)
+{
+	if (strcmp(s, "sha1") == 0)
+		*i = TPA_TURN_MI_SHA1;
+	else if (strcmp(s, "sha256") == 0)
+		*i = TPA_TURN_MI_SHA256;
+	else if (strcmp(s, "sha256-128") == 0)
+		*i = TPA_TURN_MI_SHA256_128;
+	else
+		return -1;
+	return 0;
+}
+
+static const char *integrity_name(enum tpa_turn_integrity i)
+{
+	return i == TPA_TURN_MI_SHA256	     ? "sha256"
+	       : i == TPA_TURN_MI_SHA256_128 ? "sha256-128"
+					     : "sha1";
 }
 
 static int parse_transport(const char *s, enum tpa_turn_transport *t)
@@ -168,6 +198,7 @@ enum {
 	OPT_HOLD,
 	OPT_LOCAL_PORT,
 	OPT_LOCAL_IP,
+	OPT_INTEGRITY,
 	OPT_HELP,
 	OPT_SECRET_IN_ARGV /* the options that took secrets, now refused */
 };
@@ -187,6 +218,7 @@ static const struct option long_opts[] = {
 	{"hold", required_argument, NULL, OPT_HOLD},
 	{"local-port", required_argument, NULL, OPT_LOCAL_PORT},
 	{"local-ip", required_argument, NULL, OPT_LOCAL_IP},
+	{"integrity", required_argument, NULL, OPT_INTEGRITY},
 	{"help", no_argument, NULL, OPT_HELP},
 	/* Recognised only to refuse them by name, rather than as unknown
 	 * options: their value has already been exposed in argv. */
@@ -243,6 +275,11 @@ static int apply_opt(int ch, const char *arg, struct probe_opts *o)
 		return 0;
 	case OPT_LOCAL_IP:
 		o->local_ip = arg;
+		return 0;
+	case OPT_INTEGRITY:
+		if (parse_integrity(arg, &o->integrity) != 0)
+			break;
+		o->integrity_set = 1;
 		return 0;
 	case OPT_INSECURE:
 		o->insecure = 1;
@@ -406,8 +443,9 @@ static void json_head(const struct probe_opts *o,
 	if (res->allocate_tried)
 		printf(",\"mismatch_retries\":%d", res->mismatch_retries);
 	if (res->allocated)
-		printf(",\"relayed\":\"%s\",\"mapped\":\"%s\"", res->relayed,
-		       res->mapped);
+		printf(",\"relayed\":\"%s\",\"mapped\":\"%s\","
+		       "\"integrity\":\"%s\"",
+		       res->relayed, res->mapped, res->integrity);
 }
 
 /* The server answered with an error response: exit 2. */
@@ -551,8 +589,10 @@ static int probe(const struct probe_opts *o)
 		goto out;
 	}
 	res.stage = "credentials";
-	if (o->credential != NULL &&
-	    tpa_credential_apply(c, &o->cred, o->username, o->realm) != 0) {
+	if ((o->credential != NULL &&
+	     tpa_credential_apply(c, &o->cred, o->username, o->realm) != 0) ||
+	    (o->integrity_set &&
+	     tpa_turn_set_integrity(c, o->integrity) != 0)) {
 		rc = report_client(c, o, &res);
 		goto out;
 	}
@@ -565,13 +605,14 @@ static int probe(const struct probe_opts *o)
 		goto out;
 	}
 	res.allocated = 1;
+	res.integrity = integrity_name(c->integrity);
 	tpa_turn_format_addr(&c->relayed, res.relayed, sizeof(res.relayed));
 	tpa_turn_format_addr(&c->mapped, res.mapped, sizeof(res.mapped));
 	if (!o->json)
 		printf("ALLOCATED relayed=%s mapped=%s mismatch_retries=%d "
-		       "lifetime=%u\n",
+		       "integrity=%s lifetime=%u\n",
 		       res.relayed, res.mapped, res.mismatch_retries,
-		       (unsigned)c->lifetime);
+		       integrity_name(c->integrity), (unsigned)c->lifetime);
 	fflush(stdout); /* seen at once, also while --hold waits */
 	rc = o->peer != NULL ? relay_echo(c, o, &res) : EXIT_OK;
 	if (rc == EXIT_OK && o->hold > 0)

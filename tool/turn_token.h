@@ -84,7 +84,8 @@ void tt_format_time(uint64_t secs, char out[TT_ISO_LEN]);
 
 /*
  * Name of the STUN MESSAGE-INTEGRITY algorithm for a mac key length, in the
- * RFC 7635 spelling: "HMAC-SHA-1" (20), "HMAC-SHA-256" (32), else "unknown".
+ * RFC 7635 spelling: "HMAC-SHA-1" (20: MESSAGE-INTEGRITY), "HMAC-SHA-256-128"
+ * (32: MESSAGE-INTEGRITY-SHA256 truncated to 16 bytes), else "unknown".
  */
 const char *tt_mac_alg_name(size_t mac_key_len);
 

@@ -308,15 +308,26 @@ static int token_bytes(const struct inspect_opts *o, uint8_t *tok, size_t cap,
 	return 0;
 }
 
+/* A length no mac key of 20 or 32 bytes gives: decoding says so. */
+static int odd_length(const struct result *r)
+{
+	return r->tok_len != TPA_TOKEN_MIN_LEN &&
+	       r->tok_len != TPA_TOKEN_MAX_LEN;
+}
+
 /* Turns a decode error into the verdict reason. */
 static void decode_error(enum tpa_token_err e, const char *why,
 			 struct result *r)
 {
 	switch (e) {
 	case TPA_TOKEN_ERR_DECRYPT:
-		snprintf(r->reason, sizeof(r->reason),
-			 "decrypt failed (wrong key, wrong server name, or "
-			 "tampered token)");
+		if (odd_length(r))
+			snprintf(r->reason, sizeof(r->reason),
+				 "decrypt failed: %s", why);
+		else
+			snprintf(r->reason, sizeof(r->reason),
+				 "decrypt failed (wrong key, wrong server "
+				 "name, or tampered token)");
 		break;
 	case TPA_TOKEN_ERR_SHORT:
 		snprintf(r->reason, sizeof(r->reason), "truncated: %s", why);
@@ -386,6 +397,10 @@ static void decode_any(const struct tpa_keyset *ks,
 	if (n == 0)
 		snprintf(r->reason, sizeof(r->reason),
 			 "unknown kid: the key set is empty");
+	else if (odd_length(r))
+		snprintf(r->reason, sizeof(r->reason),
+			 "decrypt failed with every key in the set (%zu): %s",
+			 n, why);
 	else
 		snprintf(r->reason, sizeof(r->reason),
 			 "decrypt failed with every key in the set (%zu): "
@@ -420,6 +435,10 @@ static void check_times(const struct tpa_keyset *ks,
 		break;
 	}
 	switch (tpa_token_window(&r->t, o->now, (uint32_t)o->skew)) {
+	case TPA_WINDOW_NO_LIFETIME:
+		snprintf(r->reason, sizeof(r->reason),
+			 "lifetime 0: the token is valid at no time");
+		break;
 	case TPA_WINDOW_EXPIRED:
 		tt_format_time(exp, when);
 		snprintf(r->reason, sizeof(r->reason),

@@ -74,8 +74,13 @@ static void issue_usage(FILE *f)
 	      "  --server-name NAME  STUN server name (coturn's "
 	      "--server-name)\n"
 	      "  --lifetime SECONDS  token lifetime (default 3600)\n"
-	      "  --mac-alg ALG       HMAC-SHA1 (20-byte mac_key, default) or\n"
-	      "                      HMAC-SHA256 (32-byte mac_key)\n"
+	      "  --mac-alg ALG       HMAC-SHA1 (20-byte mac_key, MESSAGE-"
+	      "INTEGRITY;\n"
+	      "                      the default) or HMAC-SHA256 (32-byte "
+	      "mac_key,\n"
+	      "                      MESSAGE-INTEGRITY-SHA256 of 16 bytes; "
+	      "alg\n"
+	      "                      \"HMAC-SHA-256-128\", RFC 7635)\n"
 	      "  --timestamp UNIX    token timestamp (default now)\n"
 	      "  --urls URLS         turn: or turns: URLs of the ice_server, "
 	      "comma-\n"
@@ -165,7 +170,8 @@ static int parse_mac_alg(const char *s, size_t *len)
 		*len = 20;
 		return 0;
 	}
-	if (strcmp(s, "HMAC-SHA256") == 0 || strcmp(s, "HMAC-SHA-256") == 0) {
+	if (strcmp(s, "HMAC-SHA256") == 0 || strcmp(s, "HMAC-SHA-256") == 0 ||
+	    strcmp(s, "HMAC-SHA-256-128") == 0) {
 		*len = 32;
 		return 0;
 	}

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "tpa_keyset.h"
+#include "tpa_token.h"
 #include "turn_token.h"
 
 #ifndef PACKAGE_VERSION
@@ -160,14 +161,12 @@ uint64_t tt_now(void)
 	return t < 0 ? 0 : (uint64_t)t;
 }
 
+/* the plugin's refusals print times the same way */
+_Static_assert(TT_ISO_LEN >= TPA_TOKEN_UTC_LEN, "TT_ISO_LEN too small");
+
 void tt_format_time(uint64_t secs, char out[TT_ISO_LEN])
 {
-	struct tm tm;
-	time_t t = (time_t)secs;
-
-	if (secs > TT_SECONDS_MAX || gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, TT_ISO_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, TT_ISO_LEN, "(out of range)");
+	tpa_token_utc(secs, out);
 }
 
 const char *tt_mac_alg_name(size_t mac_key_len)
@@ -175,7 +174,7 @@ const char *tt_mac_alg_name(size_t mac_key_len)
 	if (mac_key_len == 20)
 		return "HMAC-SHA-1";
 	if (mac_key_len == 32)
-		return "HMAC-SHA-256";
+		return "HMAC-SHA-256-128";
 	return "unknown";
 }
 

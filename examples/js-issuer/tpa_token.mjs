@@ -32,7 +32,9 @@ export const BROWSER_USERNAME_LIMIT = 509; // browsers refuse this many bytes
 const ALG_KEY_LEN = {
   A128GCM: 16, A256GCM: 32, AEAD_AES_128_GCM: 16, AEAD_AES_256_GCM: 32,
 };
-const MAC_KEY_LEN = { 'HMAC-SHA1': 20, 'HMAC-SHA-1': 20, 'HMAC-SHA256': 32, 'HMAC-SHA-256': 32 };
+const MAC_KEY_LEN = {
+  'HMAC-SHA1': 20, 'HMAC-SHA-1': 20, 'HMAC-SHA256': 32, 'HMAC-SHA-256': 32, 'HMAC-SHA-256-128': 32,
+};
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
 // ---- base64 --------------------------------------------------------------
@@ -259,7 +261,9 @@ export function issue(keys, { kid, serverName, lifetime = 3600, macAlg = 'HMAC-S
     expires_in: lifetime,
     kid,
     key: credential,
-    alg: macLen === 20 ? 'HMAC-SHA-1' : 'HMAC-SHA-256',
+    // RFC 7635: a 32-byte mac_key is for HMAC-SHA-256-128, which RFC 8489
+    // carries in MESSAGE-INTEGRITY-SHA256 truncated to 16 bytes
+    alg: macLen === 20 ? 'HMAC-SHA-1' : 'HMAC-SHA-256-128',
     ice_server: { urls: parseUrls(urls, serverName), username: browserUsername(kid, tok), credential },
   };
 }

@@ -2,7 +2,8 @@
 # a 20- or 32-byte key is used whole for checking requests and signing
 # responses (coturn 4.6.1 alone uses 16 bytes); 401s carry
 # THIRD-PARTY-AUTHORIZATION only for a third-party plugin; a request with
-# ACCESS-TOKEN that the plugin PASSes is refused; the plugin gets exactly
+# ACCESS-TOKEN that a third-party plugin PASSes is refused, one that
+# another plugin PASSes goes on to coturn's own users; the plugin gets exactly
 # the client's address; a session cannot outlive its max_session_time.
 . "$TOP_SRCDIR/tests/lib.sh"
 
@@ -27,6 +28,8 @@ credential "$T/k20-16.json" username=k20 key="$(hex_to_b64 "$K20_PREFIX16")"
 credential "$T/nobody.json" username=nobody key="$(hex_to_b64 "$K20")" \
 	access_token=AAxhYmNkZWZnaGlqa2w=
 credential "$T/ender.json" username=ender password=enderpw
+credential "$T/dave-token.json" username=dave password=davepw \
+	access_token=AAxhYmNkZWZnaGlqa2w=
 
 # probe_relays LOG ARGS...: allocation, permission, data out and back.
 probe_relays() {
@@ -108,6 +111,7 @@ check "the plugin can end a session from another thread (end_session)" \
 stop_pid "$TS_PID"
 
 start_turnserver plain "$TURNSERVER" --server-name=turn.example.net \
+	--user=dave:davepw \
 	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/plain.conf" ||
 	{ not_ok "turnserver starts with a plain plugin"; finish; }
 check "plain plugin: the 20-byte key is used whole too" \
@@ -118,6 +122,13 @@ no_third_party() {
 check "plain plugin: 16-byte keying of the 20-byte key gets 401" \
 	probe_401 "$T/plain-401.log" --credential "$T/k20-16.json"
 check "plain plugin: 401 has no THIRD-PARTY-AUTHORIZATION" no_third_party
+# A plugin without third-party authorization has nothing to say about
+# tokens: its PASS leaves coturn as without a plugin, whose own long-term
+# user (no --oauth) allocates, ACCESS-TOKEN or not.
+check "plain plugin: a PASSed request with ACCESS-TOKEN goes on to coturn's own user" \
+	probe_relays "$T/plain-dave.log" --credential "$T/dave-token.json"
+check "... and coturn does not refuse it for its token" \
+	bash -c "! grep -q 'passed a request with ACCESS-TOKEN' '$T/plain.log'"
 stop_pid "$TS_PID"
 
 finish

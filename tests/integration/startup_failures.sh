@@ -28,6 +28,7 @@ fails_with() {
 echo "init-error the key set is unreadable" >"$T/init-error.conf"
 echo "no-such-directive 1" >"$T/bad-directive.conf"
 echo "user alice password x" >"$T/good.conf"
+printf 'third-party yes\nuser alice password x\n' >"$T/third.conf"
 
 check "missing plugin file" fails_with missing \
 	"cannot load auth plugin $T/nope.so: $T/nope.so: cannot open shared object file" \
@@ -66,6 +67,18 @@ check "auth-plugin-config without auth-plugin" fails_with confonly \
 check "auth-plugin with --no-auth" fails_with noauth \
 	"--auth-plugin and -z (--no-auth) options cannot be used together" \
 	--no-auth --auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/good.conf"
+
+# A third-party plugin does the oAuth: --oauth besides it is a
+# contradiction.  Without third-party authorization it is not.
+check "--oauth with a third-party plugin" fails_with oauth-third \
+	"--oauth and an auth plugin that does third-party authorization cannot be used together" \
+	--oauth --auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/third.conf"
+oauth_plain_starts() {
+	start_turnserver oauth-plain "$TURNSERVER" --oauth \
+		--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/good.conf" &&
+		stop_pid "$TS_PID"
+}
+check "--oauth with a plugin that is not third-party starts" oauth_plain_starts
 
 # The same options from a turnserver.conf instead of the command line.
 cat >"$T/turnserver.conf" <<CONF

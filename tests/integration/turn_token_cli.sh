@@ -128,7 +128,7 @@ check "issue response is RFC 7635 section 4" is_rfc7635_response
 check "issue --mac-alg HMAC-SHA256" eval \
 	"runs issue256 0 issue --keys '$T/keys.json' --kid k2 \
 	 --server-name '$SERVER' --mac-alg HMAC-SHA256 &&
-	 jq -e '.alg == \"HMAC-SHA-256\" and (.key | length) == 44' \
+	 jq -e '.alg == \"HMAC-SHA-256-128\" and (.key | length) == 44' \
 	 '$T/issue256.out' >/dev/null"
 TOKEN256=$(jq -r .access_token "$T/issue256.out")
 check "issue --field access_token prints the raw value" eval \
@@ -153,7 +153,7 @@ check "inspect names the kid and mac key" eval \
 check "inspect --kid: valid" verdict valid_kid 0 valid --kid k1 "$TOKEN"
 check "inspect a SHA-256 token with an A128GCM key: valid" eval \
 	"verdict valid256 0 valid '$TOKEN256' &&
-	 says valid256 '32 bytes, HMAC-SHA-256'"
+	 says valid256 '32 bytes, HMAC-SHA-256-128'"
 check "inspect reads stdin" eval \
 	"echo '$TOKEN' | runs stdin 0 inspect --keys '$T/keys.json' \
 	 --server-name '$SERVER' -"
@@ -174,8 +174,10 @@ check "tampered token: decrypt failed" verdict tampered 1 \
 	"INVALID: decrypt failed" "$(xor_byte "$TOKEN" 32 1)"
 check "tampered token with --kid: decrypt failed" verdict tampered_kid 1 \
 	"INVALID: decrypt failed" --kid k1 "$(xor_byte "$TOKEN" 40 128)"
-check "truncated token" verdict truncated 1 "INVALID: truncated" \
-	"$(cut_bytes "$TOKEN" 60)"
+check "truncated token: its length, and that it does not authenticate" eval \
+	"verdict truncated 1 'INVALID: decrypt failed with every key' \
+	 '$(cut_bytes "$TOKEN" 60)' &&
+	 says truncated 'token is 60 bytes, too short, and does not authenticate'"
 check "nonce length" verdict noncelen 1 "INVALID: nonce length 13" \
 	"$(set_byte "$TOKEN" 1 13)"
 check "not base64" verdict notb64 1 "INVALID: not base64" 'AA!A'
@@ -242,7 +244,7 @@ check "turnutils_oauth -e -> turn-token inspect: valid" eval \
 check "turnutils_oauth -e (A128GCM, 32-byte mac key) -> inspect: valid" \
 	eval "encodes oauth_e2 '$K2' A128GCM '$MAC32' &&
 	 verdict inspect_e2 0 valid --kid k2 --token-file '$T/oauth_e2.tok' &&
-	 says inspect_e2 'mac key:    32 bytes, HMAC-SHA-256'"
+	 says inspect_e2 'mac key:    32 bytes, HMAC-SHA-256-128'"
 check "inspect --show-key gives turnutils_oauth's mac key back" eval \
 	"verdict showkey 0 valid --show-key --token-file '$T/oauth_e.tok' &&
 	 says showkey 'mac key b64: $MAC20'"

@@ -36,6 +36,11 @@ struct req_opts {
 	size_t mi_len;
 	int fingerprint;    /* add FINGERPRINT after MESSAGE-INTEGRITY */
 	int token_after_mi; /* put ACCESS-TOKEN after MESSAGE-INTEGRITY */
+	/* MESSAGE-INTEGRITY-SHA256 after any MESSAGE-INTEGRITY, keyed with
+	 * sha256_key_len bytes, truncated to sha256_len (0: none) */
+	const uint8_t *sha256_key;
+	size_t sha256_key_len;
+	size_t sha256_len;
 };
 
 static uint8_t as256[32], as128[16], as_other[32];
@@ -77,6 +82,7 @@ static void test_token_window(void);
 static void test_key_window(void);
 static void test_bad_tokens(void);
 static void test_bad_integrity(void);
+static void test_sha256(void);
 static void test_username(void);
 static void test_malformed_stun(void);
 
@@ -191,6 +197,9 @@ static size_t make_request(uint8_t *buf, size_t cap, const char *user,
 				  o->tok_len);
 	if (o->mi_key != NULL)
 		tpa_stun_add_integrity(&m, o->mi_key, o->mi_len);
+	if (o->sha256_len > 0)
+		tpa_stun_add_integrity_sha256_len(
+			&m, o->sha256_key, o->sha256_key_len, o->sha256_len);
 	if (o->tok != NULL && o->token_after_mi)
 		tpa_stun_add_attr(&m, TPA_STUN_ATTR_ACCESS_TOKEN, o->tok,
 				  o->tok_len);
@@ -332,7 +341,7 @@ static void expect_accept(const uint8_t *tok, size_t tok_len, const char *user,
 static void test_pass(void)
 {
 	uint8_t req[512], tok[TPA_TOKEN_MAX_LEN];
-	struct req_opts o = {NULL, 0, mac20, sizeof(mac20), 1, 0};
+	struct req_opts o = {NULL, 0, mac20, sizeof(mac20), 1, 0, NULL, 0, 0};
 	struct tpa_auth_outcome out;
 	size_t len = make_request(req, sizeof(req), "k256", &o);
 
@@ -365,7 +374,8 @@ static void test_accept(void)
 	for (int a = 0; a < 2; a++) {
 		for (int m = 0; m < 2; m++) {
 			const uint8_t *mac = macs[m] == 20 ? mac20 : mac32;
-			struct req_opts o = {tok, 0, mac, macs[m], a, 0};
+			struct req_opts o = {tok, 0,	mac, macs[m], a,
+					     0,	  NULL, 0,   0};
 
 			o.tok_len = make_token(a ? as128 : as256, a ? 16 : 32,
 					       SN, mac, macs[m],
@@ -381,8 +391,8 @@ static void test_accept(void)
 static void test_legacy_keying(void)
 {
 	uint8_t tok[TPA_TOKEN_MAX_LEN], tok32[TPA_TOKEN_MAX_LEN];
-	struct req_opts o = {tok, 0, mac20, 16, 0, 0};
-	struct req_opts o32 = {tok32, 0, mac32, 16, 0, 0};
+	struct req_opts o = {tok, 0, mac20, 16, 0, 0, NULL, 0, 0};
+	struct req_opts o32 = {tok32, 0, mac32, 16, 0, 0, NULL, 0, 0};
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
@@ -405,6 +415,13 @@ static void test_legacy_keying(void)
 
 	cfg.legacy_coturn_keying = 0;
 	o.mi_len = 16;
+	expect_reject(
+		tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
+		"MESSAGE-INTEGRITY is keyed with 16 of the 20 bytes of the "
+		"mac_key, coturn's legacy keying: legacy-coturn-keying = "
+		"yes accepts it");
+	/* the hint only when the first 16 bytes do verify */
+	o.mi_len = 19;
 	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
 		      "MESSAGE-INTEGRITY does not match the token's 20-byte "
 		      "mac_key");
@@ -416,7 +433,7 @@ static void test_legacy_keying(void)
 static void test_unknown_kid(void)
 {
 	uint8_t tok[TPA_TOKEN_MAX_LEN];
-	struct req_opts o = {tok, 0, mac20, 20, 0, 0};
+	struct req_opts o = {tok, 0, mac20, 20, 0, 0, NULL, 0, 0};
 	char kid[300], want[128];
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
@@ -454,12 +471,12 @@ static void test_unknown_kid(void)
 static void expired(const uint8_t *tok, size_t tok_len,
 		    const struct req_opts *o, uint64_t end, uint64_t now)
 {
-	char why[TPA_REASON_LEN];
+	char why[TPA_REASON_LEN], utc[TPA_TOKEN_UTC_LEN];
 
 	snprintf(why, sizeof(why),
-		 "token expired at %" PRIu64 ", now %" PRIu64
-		 " (a skew of %u s admits a token early, never late)",
-		 end, now, cfg.clock_skew);
+		 "token expired at %" PRIu64 " (%s), %" PRIu64
+		 " s ago (a skew of %u s admits a token early, never late)",
+		 end, tpa_token_utc(end, utc), now - end, cfg.clock_skew);
 	expect_reject(tok, tok_len, "k256", o, now, TPA_REFUSAL_EXPIRED, why);
 }
 
@@ -468,9 +485,11 @@ static void expired(const uint8_t *tok, size_t tok_len,
 static void test_token_window(void)
 {
 	uint8_t tok[TPA_TOKEN_MAX_LEN];
-	struct req_opts o = {tok, 0, mac20, 20, 0, 0};
+	struct req_opts o = {tok, 0, mac20, 20, 0, 0, NULL, 0, 0};
 	char why[TPA_REASON_LEN];
 	const uint64_t end = T0 + LIFETIME;
+	/* T0, as tpa_token_utc prints it (test_token checks the function) */
+	const char *t0_utc = "2026-11-18T11:06:40Z";
 
 	/* the fraction of a second does not move the window */
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
@@ -478,9 +497,9 @@ static void test_token_window(void)
 	cfg.clock_skew = 5;
 	expect_accept(tok, o.tok_len, "k256", &o, T0 - 5, mac20, 20, end);
 	snprintf(why, sizeof(why),
-		 "token is from the future: issued at %" PRIu64 ", now %" PRIu64
-		 ", skew 5 s",
-		 T0, T0 - 6);
+		 "token is from the future: issued at %" PRIu64
+		 " (%s), 6 s ahead, skew 5 s",
+		 T0, t0_utc);
 	expect_reject(tok, o.tok_len, "k256", &o, T0 - 6,
 		      TPA_REFUSAL_NOT_YET_VALID, why);
 	expect_accept(tok, o.tok_len, "k256", &o, end - 1, mac20, 20, end);
@@ -491,20 +510,30 @@ static void test_token_window(void)
 	cfg.clock_skew = 0;
 	expect_accept(tok, o.tok_len, "k256", &o, T0, mac20, 20, end);
 	snprintf(why, sizeof(why),
-		 "token is from the future: issued at %" PRIu64 ", now %" PRIu64
-		 ", skew 0 s",
-		 T0, T0 - 1);
+		 "token is from the future: issued at %" PRIu64
+		 " (%s), 1 s ahead, skew 0 s",
+		 T0, t0_utc);
 	expect_reject(tok, o.tok_len, "k256", &o, T0 - 1,
 		      TPA_REFUSAL_NOT_YET_VALID, why);
 	expect_accept(tok, o.tok_len, "k256", &o, end - 1, mac20, 20, end);
 	expired(tok, o.tok_len, &o, end, end);
 
-	/* lifetime 0 is never valid */
+	/* lifetime 0 is never valid, not even within the skew before ts,
+	 * where it used to be accepted */
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), 0, tok);
-	expired(tok, o.tok_len, &o, T0, T0);
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		      "token has lifetime 0: it is valid at no time");
 	cfg.clock_skew = 5;
-	expired(tok, o.tok_len, &o, T0, T0);
+	expect_reject(tok, o.tok_len, "k256", &o, T0 - 3, TPA_REFUSAL_BAD_TOKEN,
+		      "token has lifetime 0: it is valid at no time");
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		      "token has lifetime 0: it is valid at no time");
+	/* lifetime 1: one second */
+	o.tok_len = make_token(as256, 32, SN, mac20, 20,
+			       tpa_token_ts_make(T0, 0), 1, tok);
+	expect_accept(tok, o.tok_len, "k256", &o, T0, mac20, 20, T0 + 1);
+	expired(tok, o.tok_len, &o, T0 + 1, T0 + 1);
 
 	/* the largest skew the config allows */
 	cfg.clock_skew = 3600;
@@ -519,12 +548,14 @@ static void test_token_window(void)
 static void test_key_window(void)
 {
 	uint8_t tok[TPA_TOKEN_MAX_LEN];
-	struct req_opts o = {tok, 0, mac20, 20, 0, 0};
+	struct req_opts o = {tok, 0, mac20, 20, 0, 0, NULL, 0, 0};
 	char why[TPA_REASON_LEN];
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0 + 50, 0), LIFETIME, tok);
-	snprintf(why, sizeof(why), "key 'knbf' is not valid before %" PRIu64,
+	snprintf(why, sizeof(why),
+		 "key 'knbf' is not valid before %" PRIu64
+		 " (2026-11-18T11:08:20Z)",
 		 T0 + 100);
 	expect_reject(tok, o.tok_len, "knbf", &o, T0 + 99,
 		      TPA_REFUSAL_KEY_NOT_VALID, why);
@@ -532,7 +563,9 @@ static void test_key_window(void)
 		      T0 + 50 + LIFETIME);
 	/* the session ends with the key when the key ends first */
 	expect_accept(tok, o.tok_len, "kexp", &o, T0 + 99, mac20, 20, T0 + 100);
-	snprintf(why, sizeof(why), "key 'kexp' expired at %" PRIu64, T0 + 100);
+	snprintf(why, sizeof(why),
+		 "key 'kexp' expired at %" PRIu64 " (2026-11-18T11:08:20Z)",
+		 T0 + 100);
 	expect_reject(tok, o.tok_len, "kexp", &o, T0 + 100,
 		      TPA_REFUSAL_KEY_NOT_VALID, why);
 }
@@ -544,7 +577,7 @@ static void test_bad_tokens(void)
 		"kid 'k256': authentication failed: wrong key, wrong server "
 		"name, or tampered token";
 	uint8_t tok[TPA_TOKEN_MAX_LEN];
-	struct req_opts o = {tok, 0, mac20, 20, 0, 0};
+	struct req_opts o = {tok, 0, mac20, 20, 0, 0, NULL, 0, 0};
 
 	o.tok_len = make_token(as256, 32, "turn.example.com", mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
@@ -573,21 +606,78 @@ static void test_bad_tokens(void)
 	/* cut short, a length between the two valid ones, and empty */
 	o.tok_len--;
 	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
-		      "kid 'k256': token is 63 bytes, too short");
+		      "kid 'k256': token is 63 bytes, too short, and does not "
+		      "authenticate (truncated or tampered, or another key or "
+		      "server name)");
 	o.tok_len += 5;
-	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
-		      "kid 'k256': token is 68 bytes, expected 64 or 76 "
-		      "(truncated?)");
+	expect_reject(
+		tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
+		"kid 'k256': token is 68 bytes, expected 64 or 76, and "
+		"does not authenticate (truncated or tampered, or another "
+		"key or server name)");
 	o.tok_len = 0;
 	expect_reject(tok, 0, "k256", &o, T0, TPA_REFUSAL_BAD_TOKEN,
 		      "kid 'k256': token is 0 bytes, too short");
+}
+
+/*
+ * RFC 7635 HMAC-SHA-256-128: MESSAGE-INTEGRITY-SHA256 keyed with a 32-byte
+ * mac_key, truncated to 16 bytes or longer (RFC 8489).  A request that
+ * carries it is judged by it alone.
+ */
+static void test_sha256(void)
+{
+	static const size_t lens[] = {16, 20, 24, 28, 32};
+	uint8_t tok[TPA_TOKEN_MAX_LEN], tok20[TPA_TOKEN_MAX_LEN], other[32];
+	struct req_opts o = {tok, 0, NULL, 0, 0, 0, mac32, 32, 16};
+	struct req_opts o20 = {tok20, 0, NULL, 0, 0, 0, mac20, 20, 16};
+
+	o.tok_len = make_token(as256, 32, SN, mac32, 32,
+			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
+	o20.tok_len = make_token(as256, 32, SN, mac20, 20,
+				 tpa_token_ts_make(T0, 0), LIFETIME, tok20);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		o.sha256_len = lens[i];
+		expect_accept(tok, o.tok_len, "k256", &o, T0, mac32, 32,
+			      T0 + LIFETIME);
+	}
+	memcpy(other, mac32, sizeof(other));
+	other[0] ^= 0x80;
+	/* with MESSAGE-INTEGRITY too: that one is not looked at */
+	o.sha256_len = 16;
+	o.mi_key = other;
+	o.mi_len = 32;
+	expect_accept(tok, o.tok_len, "k256", &o, T0, mac32, 32, T0 + LIFETIME);
+	/* and a right MESSAGE-INTEGRITY does not save a wrong SHA256 one */
+	o.mi_key = mac32;
+	o.sha256_key = other;
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
+		      "MESSAGE-INTEGRITY-SHA256 does not match the token's "
+		      "32-byte mac_key");
+	/* keyed with a part of the mac_key */
+	o.mi_key = NULL;
+	o.sha256_key = mac32;
+	o.sha256_key_len = 16;
+	expect_reject(tok, o.tok_len, "k256", &o, T0, TPA_REFUSAL_BAD_INTEGRITY,
+		      "MESSAGE-INTEGRITY-SHA256 does not match the token's "
+		      "32-byte mac_key");
+	/* a 20-byte (HMAC-SHA-1) token takes MESSAGE-INTEGRITY */
+	expect_reject(tok20, o20.tok_len, "k256", &o20, T0,
+		      TPA_REFUSAL_BAD_INTEGRITY,
+		      "MESSAGE-INTEGRITY-SHA256 with a 20-byte (HMAC-SHA-1) "
+		      "mac_key: such tokens take MESSAGE-INTEGRITY");
+	o20.sha256_len = 0;
+	o20.mi_key = mac20;
+	o20.mi_len = 20;
+	expect_accept(tok20, o20.tok_len, "k256", &o20, T0, mac20, 20,
+		      T0 + LIFETIME);
 }
 
 /* Proof of possession fails. */
 static void test_bad_integrity(void)
 {
 	uint8_t tok[TPA_TOKEN_MAX_LEN], other[20];
-	struct req_opts o = {tok, 0, NULL, 0, 0, 0};
+	struct req_opts o = {tok, 0, NULL, 0, 0, 0, NULL, 0, 0};
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
@@ -625,7 +715,7 @@ static void test_bad_integrity(void)
 static void test_username(void)
 {
 	uint8_t tok[TPA_TOKEN_MAX_LEN];
-	struct req_opts o = {tok, 0, mac20, 20, 0, 0};
+	struct req_opts o = {tok, 0, mac20, 20, 0, 0, NULL, 0, 0};
 
 	o.tok_len = make_token(as256, 32, SN, mac20, 20,
 			       tpa_token_ts_make(T0, 0), LIFETIME, tok);
@@ -639,7 +729,7 @@ static void test_username(void)
 static void test_malformed_stun(void)
 {
 	uint8_t tok[TPA_TOKEN_MAX_LEN], req[512], junk[600];
-	struct req_opts o = {tok, 0, mac20, 20, 1, 0};
+	struct req_opts o = {tok, 0, mac20, 20, 1, 0, NULL, 0, 0};
 	struct tpa_auth_outcome out;
 	size_t len;
 
@@ -689,6 +779,7 @@ int main(void)
 	test_key_window();
 	test_bad_tokens();
 	test_bad_integrity();
+	test_sha256();
 	test_username();
 	test_malformed_stun();
 	tpa_keystore_close(keys);

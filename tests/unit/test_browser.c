@@ -58,6 +58,7 @@ struct browser_req {
 	int flip_token_bit;    /* flip one bit of the token's ciphertext */
 	int no_integrity;      /* send no MESSAGE-INTEGRITY */
 	int with_access_token; /* also add ACCESS-TOKEN */
+	int with_sha256; /* also MESSAGE-INTEGRITY-SHA256, long-term key */
 };
 
 static void fill(uint8_t *p, size_t n, uint8_t first)
@@ -326,6 +327,8 @@ static size_t browser_request(const struct browser_req *r, uint8_t *buf,
 		tpa_stun_add_attr(&m, TPA_STUN_ATTR_ACCESS_TOKEN, tok, tok_len);
 	if (!r->no_integrity)
 		tpa_stun_add_integrity(&m, key_out, 16);
+	if (r->with_sha256)
+		tpa_stun_add_integrity_sha256_len(&m, key_out, 16, 16);
 	tpa_stun_add_fingerprint(&m);
 	if (m.err != 0)
 		abort();
@@ -337,7 +340,7 @@ static size_t browser_request(const struct browser_req *r, uint8_t *buf,
 static struct browser_req good_req(void)
 {
 	struct browser_req r = {"b256", as256, 32, mac20, 20, T0,
-				NULL,	NULL,  0,  0,	  0};
+				NULL,	NULL,  0,  0,	  0,  0};
 	return r;
 }
 
@@ -442,13 +445,12 @@ static void test_reject(void)
 	struct browser_req r = good_req();
 	char cred32[64];
 
-	expect_reject(
-		&r, T0 + 600,
-		"token expired at 1795000600, now 1795000600 (a skew of 5 s "
-		"admits a token early, never late)");
+	expect_reject(&r, T0 + 600,
+		      "token expired at 1795000600 (2026-11-18T11:16:40Z), 0 s "
+		      "ago (a skew of 5 s admits a token early, never late)");
 	expect_reject(&r, T0 - 6,
-		      "token is from the future: issued at 1795000000, now "
-		      "1794999994, skew 5 s");
+		      "token is from the future: issued at 1795000000 "
+		      "(2026-11-18T11:06:40Z), 6 s ahead, skew 5 s");
 	r.flip_token_bit = 1;
 	expect_reject(&r, T0,
 		      "kid 'b256': authentication failed: wrong key, wrong "
@@ -476,12 +478,24 @@ static void test_reject(void)
 		      "server name, or tampered token");
 	r = good_req();
 	r.kid = "bexp";
-	expect_reject(&r, T0 + 100, "key 'bexp' expired at 1795000100");
+	expect_reject(
+		&r, T0 + 100,
+		"key 'bexp' expired at 1795000100 (2026-11-18T11:08:20Z)");
 	r.kid = "bnbf";
-	expect_reject(&r, T0, "key 'bnbf' is not valid before 1795000100");
+	expect_reject(&r, T0,
+		      "key 'bnbf' is not valid before 1795000100 "
+		      "(2026-11-18T11:08:20Z)");
 	r = good_req();
 	r.no_integrity = 1;
 	expect_reject(&r, T0, "MESSAGE-INTEGRITY: no such attribute");
+	/* a long-term credential takes MESSAGE-INTEGRITY only, even with a
+	 * right MESSAGE-INTEGRITY-SHA256 beside it */
+	r = good_req();
+	r.with_sha256 = 1;
+	expect_reject(&r, T0,
+		      "MESSAGE-INTEGRITY-SHA256 with a long-term credential: "
+		      "coturn offers no PASSWORD-ALGORITHMS; send "
+		      "MESSAGE-INTEGRITY");
 	r = good_req();
 	r.with_access_token = 1;
 	expect_reject(&r, T0, "ACCESS-TOKEN with a browser USERNAME");

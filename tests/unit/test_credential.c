@@ -54,7 +54,66 @@ static void test_issue_response(void)
 	CHECK(cr.key_len == 20 && cr.key[0] == 0x42 && cr.key[19] == 0x96);
 	CHECK(cr.token_len == 64 && cr.token[0] == 0x00 && cr.token[1] == 12);
 	CHECK_STR(cr.password, "");
+	CHECK(cr.integrity == TPA_TURN_MI_SHA1);
 	tpa_credential_wipe(&cr);
+}
+
+/* "alg" names the integrity attribute, and must fit the key. */
+static void test_alg(void)
+{
+	static const char k20[] = "\"AAAAAAAAAAAAAAAAAAAAAAAAAAA=\"";
+	static const char k32[] =
+		"\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"";
+	static const struct {
+		const char *alg, *key, *why;
+		enum tpa_turn_integrity want;
+	} v[] = {
+		{NULL, k32, NULL, TPA_TURN_MI_SHA1},
+		{"HMAC-SHA-1", k20, NULL, TPA_TURN_MI_SHA1},
+		{"HMAC-SHA-256-128", k32, NULL, TPA_TURN_MI_SHA256_128},
+		{"HMAC-SHA-256", k32, NULL, TPA_TURN_MI_SHA256_128},
+		{"HMAC-SHA-1", k32,
+		 "\"alg\" HMAC-SHA-1 goes with a 20-byte "
+		 "\"key\"",
+		 TPA_TURN_MI_SHA1},
+		{"HMAC-SHA-256-128", k20,
+		 "\"alg\" HMAC-SHA-256-128 goes with a 32-byte \"key\"",
+		 TPA_TURN_MI_SHA1},
+		{"HMAC-SHA256", k32,
+		 "\"alg\" is not HMAC-SHA-1 or HMAC-SHA-256-128",
+		 TPA_TURN_MI_SHA1},
+		{"", k32, "\"alg\" must be 1 to 31 bytes without NUL",
+		 TPA_TURN_MI_SHA1},
+	};
+	struct tpa_credential cr;
+	char json[256], why[256];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i].alg != NULL)
+			snprintf(json, sizeof(json),
+				 "{\"kid\": \"k\", \"key\": %s, \"alg\": "
+				 "\"%s\"}",
+				 v[i].key, v[i].alg);
+		else
+			snprintf(json, sizeof(json),
+				 "{\"kid\": \"k\", \"key\": %s}", v[i].key);
+		memset(&cr, 0x5A, sizeof(cr));
+		if (v[i].why == NULL) {
+			CHECK_MSG(parse(json, &cr, why, sizeof(why)) == 0 &&
+					  cr.integrity == v[i].want,
+				  "case %zu: %s", i, why);
+		} else {
+			CHECK_MSG(parse(json, &cr, why, sizeof(why)) == -1 &&
+					  strcmp(why, v[i].why) == 0 &&
+					  cr.key_len == 0,
+				  "case %zu: \"%s\"", i, why);
+		}
+	}
+	/* with a password there is no key for it to name */
+	CHECK(parse("{\"username\": \"u\", \"password\": \"p\", \"alg\": "
+		    "\"HMAC-SHA-1\"}",
+		    &cr, why, sizeof(why)) == -1);
+	CHECK_STR(why, "\"alg\" HMAC-SHA-1 goes with a 20-byte \"key\"");
 }
 
 static void test_long_term(void)
@@ -191,6 +250,7 @@ static void test_load(void)
 int main(void)
 {
 	test_issue_response();
+	test_alg();
 	test_long_term();
 	test_username_and_kid();
 	test_refused();

@@ -13,6 +13,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "rfc5769_vectors.h"
 
 static const char rfc5769_pass[] = "VOkJxbRl1RmTxUk/WvJxBt";
@@ -245,6 +248,72 @@ static void test_sha256(void)
 	CHECK(tpa_stun_verify_integrity_sha256(&v, key, 31) ==
 	      TPA_STUN_ERR_INTEGRITY);
 	CHECK(tpa_stun_verify_fingerprint(&v) == 0);
+}
+
+/*
+ * MESSAGE-INTEGRITY-SHA256 truncated as RFC 8489 allows (16 is RFC 7635's
+ * HMAC-SHA-256-128): the first bytes of HMAC-SHA256 over the message up to
+ * the attribute, with the header length counting the truncated attribute,
+ * computed here by hand with OpenSSL's one-shot HMAC.
+ */
+static void test_sha256_truncated(void)
+{
+	static const size_t lens[] = {16, 20, 24, 28, 32};
+	uint8_t key[32], buf[256], copy[256], want[EVP_MAX_MD_SIZE];
+	unsigned int want_len = 0;
+	struct tpa_stun_msg m;
+	struct tpa_stun_view v;
+	struct tpa_stun_attr a;
+
+	memset(key, 0x5c, sizeof(key));
+	key[31] = 0x01;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		tpa_stun_msg_init(&m, buf, sizeof(buf), TPA_STUN_REQUEST,
+				  TPA_STUN_ALLOCATE, NULL);
+		tpa_stun_add_requested_transport(&m, TPA_STUN_TRANSPORT_UDP);
+		tpa_stun_add_attr(&m, TPA_STUN_ATTR_USERNAME, "kid-1", 5);
+		tpa_stun_add_integrity_sha256_len(&m, key, sizeof(key),
+						  lens[i]);
+		tpa_stun_add_fingerprint(&m);
+		CHECK_MSG(m.err == 0, "len %zu: %s", lens[i],
+			  tpa_stun_strerror(m.err));
+		CHECK(tpa_stun_parse(&v, buf, m.len) == 0);
+		CHECK(tpa_stun_get_attr(&v,
+					TPA_STUN_ATTR_MESSAGE_INTEGRITY_SHA256,
+					&a) == 0);
+		CHECK_MSG(a.len == lens[i], "attribute of %u bytes, want %zu",
+			  (unsigned)a.len, lens[i]);
+		memcpy(copy, buf, a.offset);
+		copy[2] = (uint8_t)((a.offset - 20 + 4 + lens[i]) >> 8);
+		copy[3] = (uint8_t)(a.offset - 20 + 4 + lens[i]);
+		CHECK(HMAC(EVP_sha256(), key, sizeof(key), copy, a.offset, want,
+			   &want_len) != NULL &&
+		      want_len == 32);
+		CHECK_MSG(memcmp(a.value, want, lens[i]) == 0,
+			  "len %zu: not the first bytes of HMAC-SHA256",
+			  lens[i]);
+		CHECK(tpa_stun_verify_integrity_sha256(&v, key, sizeof(key)) ==
+		      0);
+		CHECK(tpa_stun_verify_integrity_sha256(&v, key, 31) ==
+		      TPA_STUN_ERR_INTEGRITY);
+		CHECK(tpa_stun_verify_integrity(&v, key, sizeof(key)) ==
+		      TPA_STUN_ERR_NO_ATTR);
+		CHECK(tpa_stun_verify_fingerprint(&v) == 0);
+		/* one bit of the MAC flipped */
+		buf[a.offset + 4 + lens[i] - 1] ^= 0x01;
+		CHECK(tpa_stun_verify_integrity_sha256(&v, key, sizeof(key)) ==
+		      TPA_STUN_ERR_INTEGRITY);
+	}
+	/* lengths RFC 8489 does not allow are not built */
+	static const size_t bad[] = {0, 4, 12, 18, 30, 36};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tpa_stun_msg_init(&m, buf, sizeof(buf), TPA_STUN_REQUEST,
+				  TPA_STUN_ALLOCATE, NULL);
+		CHECK(tpa_stun_add_integrity_sha256_len(&m, key, sizeof(key),
+							bad[i]) ==
+		      TPA_STUN_ERR_ARG);
+		CHECK(m.err == TPA_STUN_ERR_ARG && m.len == TPA_STUN_HDR_LEN);
+	}
 }
 
 /* Attributes after MESSAGE-INTEGRITY are not trusted (RFC 5389 15.4). */
@@ -492,6 +561,7 @@ int main(void)
 	test_round_trip();
 	test_key_lengths();
 	test_sha256();
+	test_sha256_truncated();
 	test_after_integrity();
 	test_header_errors();
 	test_strings_and_codes();

@@ -352,47 +352,76 @@ static void test_nonce_len(void)
 	free(buf);
 }
 
-/* Truncated at every length, and over-long. */
+/*
+ * Truncated at every length, and over-long.  Below 44 bytes nothing can be
+ * decrypted; from 44 up to a 128-byte mac key a token is decrypted anyway,
+ * so that an authentic one can say what is wrong with its mac key
+ * (test_key_len); a truncated one fails authentication, and the reason
+ * says how its length relates to the two valid ones.
+ */
 static void test_lengths(void)
 {
 	uint8_t t20[TPA_TOKEN_MAX_LEN], t32[TPA_TOKEN_MAX_LEN], big[1200];
 	struct tpa_token out;
-	char why[TPA_TOKEN_WHY_LEN], want[80];
+	char why[TPA_TOKEN_WHY_LEN], want[TPA_TOKEN_WHY_LEN];
 	size_t n20 = enc(key32, 32, 20, t20), n32 = enc(key32, 32, 32, t32);
 	size_t len;
 
 	CHECK(n20 == 64 && n32 == 76);
+	CHECK(TPA_TOKEN_FRAME_LEN == 44 && TPA_TOKEN_READ_MAX_LEN == 172);
 	for (len = 0; len < n32; len++) {
 		enum tpa_token_err e =
 			dec_exact(key32, 32, SN, t32, len, &out, why);
-		/* 64 bytes is a well-formed length: the tag then fails */
-		CHECK_MSG(e == (len == 64 ? TPA_TOKEN_ERR_DECRYPT
-					  : TPA_TOKEN_ERR_SHORT),
+		CHECK_MSG(e == (len < 44 ? TPA_TOKEN_ERR_SHORT
+					 : TPA_TOKEN_ERR_DECRYPT),
 			  "len %zu: %s", len, why);
 		CHECK(all_zero(&out, sizeof(out)));
 	}
 	for (len = 0; len < n20; len++)
 		CHECK(dec_exact(key32, 32, SN, t20, len, &out, why) ==
-		      TPA_TOKEN_ERR_SHORT);
-	CHECK(dec_exact(key32, 32, SN, t20, 40, &out, why) ==
+		      (len < 44 ? TPA_TOKEN_ERR_SHORT : TPA_TOKEN_ERR_DECRYPT));
+	CHECK(dec_exact(key32, 32, SN, t20, 43, &out, why) ==
 	      TPA_TOKEN_ERR_SHORT);
-	CHECK_STR(why, "token is 40 bytes, too short");
+	CHECK_STR(why, "token is 43 bytes, too short");
 	CHECK(dec_exact(key32, 32, SN, t20, 1, &out, why) ==
 	      TPA_TOKEN_ERR_SHORT);
 	CHECK_STR(why, "token is 1 bytes, too short");
+	CHECK(dec_exact(key32, 32, SN, t20, 50, &out, why) ==
+	      TPA_TOKEN_ERR_DECRYPT);
+	CHECK_STR(why, "token is 50 bytes, too short, and does not "
+		       "authenticate (truncated or tampered, or another key "
+		       "or server name)");
 	CHECK(dec_exact(key32, 32, SN, t32, 70, &out, why) ==
-	      TPA_TOKEN_ERR_SHORT);
-	CHECK_STR(why, "token is 70 bytes, expected 64 or 76 (truncated?)");
+	      TPA_TOKEN_ERR_DECRYPT);
+	CHECK_STR(why, "token is 70 bytes, expected 64 or 76, and does not "
+		       "authenticate (truncated or tampered, or another key "
+		       "or server name)");
+	/* a valid length that does not authenticate says nothing of it */
+	CHECK(dec_exact(key32, 32, SN, t32, 64, &out, why) ==
+	      TPA_TOKEN_ERR_DECRYPT);
+	CHECK_STR(why, "authentication failed: wrong key, wrong server name, "
+		       "or tampered token");
 
 	memset(big, 0, sizeof(big));
 	memcpy(big, t32, n32);
-	for (len = n32 + 1; len <= sizeof(big); len += (len < 100 ? 1 : 97)) {
-		CHECK_MSG(dec_exact(key32, 32, SN, big, len, &out, why) ==
-				  TPA_TOKEN_ERR_LONG,
-			  "len %zu", len);
-		snprintf(want, sizeof(want),
-			 "token is %zu bytes, too long (at most 76)", len);
+	for (len = n32 + 1; len <= sizeof(big); len += (len < 200 ? 1 : 97)) {
+		enum tpa_token_err e =
+			dec_exact(key32, 32, SN, big, len, &out, why);
+		if (len <= TPA_TOKEN_READ_MAX_LEN) {
+			CHECK_MSG(e == TPA_TOKEN_ERR_DECRYPT, "len %zu", len);
+			snprintf(want, sizeof(want),
+				 "token is %zu bytes, too long (at most 76), "
+				 "and does not authenticate (truncated or "
+				 "tampered, or another key or server name)",
+				 len);
+		} else {
+			CHECK_MSG(e == TPA_TOKEN_ERR_LONG, "len %zu", len);
+			snprintf(want, sizeof(want),
+				 "token is %zu bytes, too long (at most 76)",
+				 len);
+		}
 		CHECK_STR(why, want);
+		CHECK(all_zero(&out, sizeof(out)));
 	}
 	/* a 64-byte token padded to the other valid length */
 	memset(big, 0, sizeof(big));
@@ -420,8 +449,26 @@ static void test_key_len(void)
 		{20, 32,
 		 "mac key length 20 does not match the 46-byte "
 		 "encrypted block"},
+		/* a mac key of another length, its field true: what
+		 * turnutils_oauth -e makes of a key with a zero byte */
+		{3, 3,
+		 "mac key is 3 bytes, not 20 or 32 (cut at a zero byte, as "
+		 "turnutils_oauth -e does?)"},
+		{0, 0,
+		 "mac key is 0 bytes, not 20 or 32 (cut at a zero byte, as "
+		 "turnutils_oauth -e does?)"},
+		{19, 19,
+		 "mac key is 19 bytes, not 20 or 32 (cut at a zero byte, as "
+		 "turnutils_oauth -e does?)"},
+		{16, 16,
+		 "mac key is 16 bytes, not 20 or 32 (cut at a zero "
+		 "byte, as turnutils_oauth -e does?)"},
+		{24, 24, "mac key is 24 bytes, not 20 or 32"},
+		{40, 40, "mac key is 40 bytes, not 20 or 32"},
+		{128, 128, "mac key is 128 bytes, not 20 or 32"},
+		{127, 128, "mac key length 127, expected 20 or 32"},
 	};
-	uint8_t pt[64], tok[128];
+	uint8_t pt[2 + 128 + 8 + 4], tok[TPA_TOKEN_READ_MAX_LEN];
 	struct tpa_token out;
 	char why[TPA_TOKEN_WHY_LEN];
 	size_t i, n;
@@ -573,12 +620,18 @@ static void test_window(void)
 	CHECK(tpa_token_window(&t, 0, 5000) == TPA_WINDOW_OK);
 	CHECK(tpa_token_window(&t, 1099, UINT32_MAX) == TPA_WINDOW_OK);
 	CHECK(tpa_token_window(&t, 1100, UINT32_MAX) == TPA_WINDOW_EXPIRED);
-	/* lifetime 0: the window is [ts - skew, ts) */
+	/* lifetime 0: valid at no time, whatever the skew (the skew used to
+	 * open [ts - skew, ts) for it) */
 	t = mk(20, tpa_token_ts_make(1000, 0), 0);
-	CHECK(tpa_token_window(&t, 999, 0) == TPA_WINDOW_NOT_YET);
-	CHECK(tpa_token_window(&t, 1000, 0) == TPA_WINDOW_EXPIRED);
-	CHECK(tpa_token_window(&t, 999, 1) == TPA_WINDOW_OK);
-	CHECK(tpa_token_window(&t, 1000, 1) == TPA_WINDOW_EXPIRED);
+	CHECK(tpa_token_window(&t, 999, 0) == TPA_WINDOW_NO_LIFETIME);
+	CHECK(tpa_token_window(&t, 1000, 0) == TPA_WINDOW_NO_LIFETIME);
+	CHECK(tpa_token_window(&t, 999, 1) == TPA_WINDOW_NO_LIFETIME);
+	CHECK(tpa_token_window(&t, 1000, 1) == TPA_WINDOW_NO_LIFETIME);
+	CHECK(tpa_token_window(&t, 0, UINT32_MAX) == TPA_WINDOW_NO_LIFETIME);
+	/* lifetime 1: one second */
+	t = mk(20, tpa_token_ts_make(1000, 0), 1);
+	CHECK(tpa_token_window(&t, 1000, 0) == TPA_WINDOW_OK);
+	CHECK(tpa_token_window(&t, 1001, 0) == TPA_WINDOW_EXPIRED);
 	/* everything at its maximum: ts + lifetime < 2^49, no wrap */
 	t = mk(20, UINT64_MAX, UINT32_MAX);
 	CHECK(tpa_token_expiry(&t) == max48 + UINT32_MAX);
@@ -599,6 +652,23 @@ static void test_window(void)
 	t = mk(20, 0, 10);
 	CHECK(tpa_token_window(&t, 0, 0) == TPA_WINDOW_OK);
 	CHECK(tpa_token_window(&t, 10, 0) == TPA_WINDOW_EXPIRED);
+}
+
+/* UTC dates, as the plugin's refusals and turn-token inspect print them. */
+static void test_utc(void)
+{
+	char out[TPA_TOKEN_UTC_LEN];
+	const uint64_t max48 = ((uint64_t)1 << 48) - 1;
+
+	CHECK_STR(tpa_token_utc(0, out), "1970-01-01T00:00:00Z");
+	CHECK_STR(tpa_token_utc(1795000000, out), "2026-11-18T11:06:40Z");
+	CHECK_STR(out, "2026-11-18T11:06:40Z");
+	CHECK_STR(tpa_token_utc(951782400, out), "2000-02-29T00:00:00Z");
+	/* the latest end of a token: 48-bit seconds and a 32-bit lifetime */
+	CHECK(strcmp(tpa_token_utc(max48 + UINT32_MAX, out),
+		     "(out of range)") != 0);
+	CHECK_STR(tpa_token_utc(max48 + UINT32_MAX + 1, out), "(out of range)");
+	CHECK_STR(tpa_token_utc(UINT64_MAX, out), "(out of range)");
 }
 
 /* Every single change to a valid token must fail cleanly. */
@@ -810,6 +880,7 @@ int main(int argc, char **argv)
 	test_encode_errors();
 	test_misc();
 	test_window();
+	test_utc();
 	test_mutations();
 	test_random_garbage();
 	test_oauth_vectors(argc > 1 ? argv[1] : "tests/data/oauth_vectors.txt");

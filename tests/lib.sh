@@ -215,10 +215,12 @@ uclient_fails() {
 
 # no_secret_in FILE SECRET...: none of the secrets (keys, mac_keys, whole
 # tokens, as the test knows them) appears in FILE; a finding names the
-# secret by its position in the list, not by any of its characters.
+# secret by its position in the list, not by any of its characters.  A
+# missing FILE is a failure: nothing wrote it, so nothing was looked at.
 no_secret_in() {
 	local f=$1 s i=0
 	shift
+	[ -f "$f" ] || { echo "# $f is missing"; return 1; }
 	for s in "$@"; do
 		i=$((i + 1))
 		[ -n "$s" ] || continue

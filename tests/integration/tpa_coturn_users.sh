@@ -64,6 +64,22 @@ plugin_passed() {
 	}
 }
 
+# credentials_again: the client library keeps the realm the server named
+# when a client sets its credentials again on a session (as a new token
+# does): coturn refuses a long-term session's Refresh with another REALM
+# (441), an empty one too.  The key is dave's long-term key, MD5 of
+# "dave:REALM:davepw".
+credentials_again() {
+	local key
+	key=$(hex_to_b64 "$(printf '%s' "dave:$REALM:davepw" | md5sum | cut -c1-32)")
+	timeout 60 "$TOP_BUILDDIR/tests/fixtures/session_check" "$TS_PORT" dave \
+		"$key" "" steps "again:refresh:dave:$key:" >"$T/again.out" 2>&1
+	grep -q '^again ok ' "$T/again.out" || {
+		echo "# $(tr '\n' ' ' <"$T/again.out")"
+		return 1
+	}
+}
+
 # --- static users, with the real plugin ------------------------------------
 MPORT=$(free_port)
 printf 'key-set = %s\nmetrics-listen = 127.0.0.1:%s\n' "$T/keys.json" \
@@ -89,6 +105,8 @@ if start_turnserver static "$TURNSERVER" --server-name="$SERVER_NAME" \
 		uclient_fails "$T/static-unknown.log" -u nobody -w x
 	check "static user: a token allocates and relays beside it" \
 		token_relays static
+	check "static user: credentials set again mid-session keep the server's realm" \
+		credentials_again
 	check "static user: the 401 to a bare Allocate names the server" \
 		challenge_names_server static
 	stop_pid "$TS_PID"

@@ -4,11 +4,11 @@
 # request without a token to them; a wrong password or secret is still
 # refused; tokens allocate on the same server; and the server's 401s
 # carry THIRD-PARTY-AUTHORIZATION naming the server, read from its raw
-# answer by tests/fixtures/stun_challenge.mjs (not by our STUN code).
+# answer by tests/fixtures/stun_request.mjs (not by our STUN code).
 . "$TOP_SRCDIR/tests/lib.sh"
 
 PLUGIN=$TOP_BUILDDIR/plugin/.libs/coturn_tpa.so
-CHALLENGE=$TOP_SRCDIR/tests/fixtures/stun_challenge.mjs
+CHALLENGE=$TOP_SRCDIR/tests/fixtures/stun_request.mjs
 SERVER_NAME=turn.example.net
 SECRET=north-wind-secret
 

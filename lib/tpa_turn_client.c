@@ -527,10 +527,18 @@ static int set_common(struct tpa_turn_client *c, const char *username,
 	if (token_len > 0)
 		memcpy(c->token, token, token_len);
 	c->token_len = token_len;
-	c->realm_fixed = realm != NULL;
-	c->realm[0] = '\0';
-	if (realm != NULL && store_text(c->realm, sizeof(c->realm), realm))
-		return set_err(c, TPA_TURN_ERR_ARG, "realm too long");
+	if (realm != NULL) {
+		c->realm_fixed = 1;
+		if (store_text(c->realm, sizeof(c->realm), realm))
+			return set_err(c, TPA_TURN_ERR_ARG, "realm too long");
+	} else if (c->realm_fixed) {
+		/* the server names the realm again in its next 401 */
+		c->realm_fixed = 0;
+		c->realm[0] = '\0';
+	}
+	/* else the realm the server named stays: new credentials on a
+	 * session (a new token) are sent in the same realm, never in an
+	 * empty one */
 	c->have_creds = 1;
 	return 0;
 }
@@ -574,7 +582,7 @@ int tpa_turn_set_password(struct tpa_turn_client *c, const char *username,
 			       "password missing or too long");
 	if (set_common(c, username, token, token_len, realm) != 0)
 		return -1;
-	return c->realm_fixed ? derive_key(c) : 0;
+	return c->realm[0] != '\0' ? derive_key(c) : 0;
 }
 
 /* Long-term key from username, the current realm and the password. */

@@ -166,7 +166,9 @@ int tpa_turn_set_timeout(struct tpa_turn_client *c, int timeout_ms);
  * 32 bytes), used whole. username is USERNAME (for RFC 7635, the kid);
  * token/token_len an optional ACCESS-TOKEN value sent with Allocate and
  * Refresh (NULL/0: none); realm, if not NULL, replaces the realm from the
- * server's 401. Everything is copied; the caller may wipe its copies.
+ * server's 401 (NULL: the realm the server named stays, so credentials set
+ * again on a session are sent in its realm). Everything is copied; the
+ * caller may wipe its copies.
  */
 int tpa_turn_set_credentials(struct tpa_turn_client *c, const char *username,
 			     const uint8_t *key, size_t key_len,

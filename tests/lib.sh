@@ -18,6 +18,7 @@ REALM=example.org
 mkdir -p "$TOP_BUILDDIR/tests/out"
 T=$(mktemp -d "$TOP_BUILDDIR/tests/out/$(basename "$0" .sh).XXXX")
 PIDS=()
+TS_PID=
 PASSED=0
 FAILED=0
 
@@ -56,17 +57,63 @@ finish() {
 	exit
 }
 
+# Ports.  Servers listen on ports from 10000-23999 (free_port) and relay
+# on ranges within 24000-32767 (relay_range): both below the kernel's
+# ephemeral ports (ip_local_port_range, 32768-60999 by default), which
+# every client socket gets, and below Debian coturn's default relay range
+# (49152-65535), and apart from each other.  So no client socket, no
+# coturn of the system and no other server of the test takes a port that a
+# server wants.  Should a machine's ephemeral range reach lower, ports in
+# it are never chosen.
+read -r EPHEMERAL_LO EPHEMERAL_HI </proc/sys/net/ipv4/ip_local_port_range ||
+	{ EPHEMERAL_LO=32768 EPHEMERAL_HI=60999; }
+
 port_in_use() {
 	ss -Htuan 2>/dev/null | awk '{ print $5 }' | grep -q ":$1\$"
 }
 
-# free_port: prints a port that nothing on this machine uses now.
+# outside_ephemeral LO HI: no port of LO-HI is in the ephemeral range.
+outside_ephemeral() {
+	[ "$2" -lt "$EPHEMERAL_LO" ] || [ "$1" -gt "$EPHEMERAL_HI" ]
+}
+
+# free_port: prints a port of 10000-23999 that nothing on this machine
+# uses now.
 free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 20000))
-		port_in_use "$p" || { echo "$p"; return; }
+	local p i
+	for i in $(seq 1000); do
+		p=$((10000 + RANDOM % 14000))
+		outside_ephemeral "$p" "$p" || continue
+		port_in_use "$p" || { echo "$p"; return 0; }
 	done
+	echo "free_port: no free port in 10000-23999" >&2
+	return 1
+}
+
+# relay_range [N]: sets RELAY_MIN and RELAY_MAX to a range of N ports
+# (default 250) within 24000-32767, aligned to N, that no server of this
+# test still running relays on, none of whose ports is in use.  A server
+# started on it claims it: RELAY_OWNER[RELAY_MIN]=PID.
+declare -A RELAY_OWNER=()
+relay_range() {
+	local n=${1:-250} blocks b i lo hi owner inuse
+	blocks=$(((32767 - 24000 + 1) / n))
+	inuse=$(ss -Htuan 2>/dev/null | awk '{ n = split($5, a, ":"); print a[n] }')
+	for i in $(seq 1000); do
+		b=$((RANDOM % blocks))
+		lo=$((24000 + b * n))
+		hi=$((lo + n - 1))
+		owner=${RELAY_OWNER[$lo]:-}
+		[ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
+		outside_ephemeral "$lo" "$hi" || continue
+		echo "$inuse" | awk -v lo="$lo" -v hi="$hi" \
+			'$1 >= lo && $1 <= hi { f = 1 } END { exit !f }' && continue
+		RELAY_MIN=$lo
+		RELAY_MAX=$hi
+		return 0
+	done
+	echo "relay_range: no free range of $n ports in 24000-32767" >&2
+	return 1
 }
 
 # wait_listening PORT PID: waits up to 10 s for a TCP listener on PORT.
@@ -81,11 +128,12 @@ wait_listening() {
 }
 
 # start_turnserver NAME BINARY ARGS...: starts a turnserver on loopback and
-# sets TS_PORT and TS_PID; the log is $T/NAME.log.
+# sets TS_PORT and TS_PID; the log is $T/NAME.log.  It relays on a range
+# of its own (relay_range; TS_RELAY_PORTS ports, default 250).
 start_turnserver() {
 	local name=$1 bin=$2 tls=(--no-tls --no-dtls)
 	shift 2
-	TS_PORT=$(free_port)
+	TS_PORT=$(free_port) && relay_range "${TS_RELAY_PORTS:-250}" || return 1
 	# with TS_CERT and TS_PKEY set: TLS and DTLS on TS_TLS_PORT too
 	if [ -n "${TS_CERT:-}" ]; then
 		TS_TLS_PORT=$(free_port)
@@ -93,12 +141,13 @@ start_turnserver() {
 			--tls-listening-port="$TS_TLS_PORT")
 	fi
 	"$bin" -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--listening-port="$TS_PORT" --min-port=50000 --max-port=59999 \
-		"${tls[@]}" --no-cli --log-file=stdout --simple-log \
-		--allow-loopback-peers --realm="$REALM" \
+		--listening-port="$TS_PORT" --min-port="$RELAY_MIN" \
+		--max-port="$RELAY_MAX" "${tls[@]}" --no-cli --log-file=stdout \
+		--simple-log --allow-loopback-peers --realm="$REALM" \
 		--pidfile="$T/$name.pid" "$@" >"$T/$name.log" 2>&1 &
 	TS_PID=$!
 	PIDS+=("$TS_PID")
+	RELAY_OWNER[$RELAY_MIN]=$TS_PID
 	if ! wait_listening "$TS_PORT" "$TS_PID"; then
 		echo "# $name did not start; its log:"
 		sed 's/^/#   /' "$T/$name.log" | tail -20
@@ -122,12 +171,21 @@ stop_pid() {
 	return 0
 }
 
-# start_peer: starts Debian's turnutils_peer (a UDP echo) and sets PEER_PORT.
+# start_peer: starts Debian's turnutils_peer (a UDP echo) and sets PEER_PORT;
+# returns once its socket is bound (10 s at most).
 start_peer() {
-	PEER_PORT=$(free_port)
+	local pid i
+	PEER_PORT=$(free_port) || return 1
 	turnutils_peer -L 127.0.0.1 -p "$PEER_PORT" >"$T/peer.log" 2>&1 &
-	PIDS+=("$!")
-	sleep 0.2
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 100); do
+		ss -Hlun "sport = :$PEER_PORT" 2>/dev/null | grep -q . && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# turnutils_peer did not start on $PEER_PORT"
+	return 1
 }
 
 # uclient_relays LOG [turnutils_uclient args...]: runs Debian's client
@@ -157,10 +215,12 @@ uclient_fails() {
 
 # no_secret_in FILE SECRET...: none of the secrets (keys, mac_keys, whole
 # tokens, as the test knows them) appears in FILE; a finding names the
-# secret by its position in the list, not by any of its characters.
+# secret by its position in the list, not by any of its characters.  A
+# missing FILE is a failure: nothing wrote it, so nothing was looked at.
 no_secret_in() {
 	local f=$1 s i=0
 	shift
+	[ -f "$f" ] || { echo "# $f is missing"; return 1; }
 	for s in "$@"; do
 		i=$((i + 1))
 		[ -n "$s" ] || continue

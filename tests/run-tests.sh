@@ -12,6 +12,22 @@ passed=0
 failed=0
 failed_names=()
 
+# Built with --enable-sanitizers (make passes SANITIZER_FLAGS): every
+# sanitized program of a test writes its reports under
+# tests/out/sanitizers/NAME, and any report fails the test, whatever its
+# own checks said.  ASan stops at the first error, UBSan too (the code is
+# built with -fno-sanitize-recover=all); leaks are reported by every
+# program that exits (the servers the tests stop by SIGTERM do not), less
+# the few of coturn's own listed, each with its reason, in
+# tests/sanitizers/lsan.supp.
+SANITIZED=
+case ${SANITIZER_FLAGS:-} in *-fsanitize=*) SANITIZED=yes ;; esac
+sanitizer_env() { # sanitizer_env DIR
+	export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:log_path=$1/asan"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$1/ubsan"
+	export LSAN_OPTIONS="suppressions=$TOP_SRCDIR/tests/sanitizers/lsan.supp:print_suppressions=0"
+}
+
 # run_one NAME COMMAND...: runs one test program, counting its ok/not ok
 # lines; a program that fails without saying why counts as one failure.
 run_one() {
@@ -23,6 +39,11 @@ run_one() {
 	mkdir -p "$TOP_BUILDDIR/tests/out"
 	out="$TOP_BUILDDIR/tests/out/$name.out"
 	echo "== $name"
+	if [ -n "$SANITIZED" ]; then
+		rm -rf "$TOP_BUILDDIR/tests/out/sanitizers/$name"
+		mkdir -p "$TOP_BUILDDIR/tests/out/sanitizers/$name"
+		sanitizer_env "$TOP_BUILDDIR/tests/out/sanitizers/$name"
+	fi
 	"$@" 2>&1 | tee "$out" | grep -E '^(ok|not ok|#)'
 	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^ok ' "$out")
@@ -33,6 +54,15 @@ run_one() {
 		p=$(tail -1 "$out" | awk '{ print $1 }')
 		f=$(tail -1 "$out" | awk '{ print $3 }')
 		tail -1 "$out" | sed 's/^/# /'
+	fi
+	if [ -n "$SANITIZED" ]; then
+		local r
+		for r in "$TOP_BUILDDIR/tests/out/sanitizers/$name"/*; do
+			[ -f "$r" ] || continue
+			echo "not ok - $name: sanitizer report $r" | tee -a "$out"
+			grep -m 3 -E 'ERROR|SUMMARY|runtime error' "$r" | sed 's/^/#   /'
+			f=$((f + 1))
+		done
 	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
@@ -72,6 +102,12 @@ run_one unit-js-issuer node --test --test-reporter=tap "$TOP_SRCDIR/tests/js/"
 
 for t in "$TOP_SRCDIR"/tests/integration/*.sh; do
 	[ -f "$t" ] || continue
+	# make deb builds its packages with Debian's build flags, never the
+	# sanitizers: under them it would only test the same packages again
+	if [ -n "$SANITIZED" ] && [ "$(basename "$t")" = deb_package.sh ]; then
+		echo "# deb_package: not run under the sanitizers (its packages are built without them)"
+		continue
+	fi
 	run_one "$(basename "$t" .sh)" bash "$t"
 done
 

@@ -60,7 +60,9 @@ int tt_ice_urls_add(struct tt_ice_urls *u, const char *opt, const char *arg)
 		u->url[u->n] = p;
 		u->len[u->n] = len;
 		u->n++;
-		p = comma + 1;
+		/* never comma + 1 past the last URL: NULL + 1 is undefined */
+		if (comma != NULL)
+			p = comma + 1;
 	} while (comma != NULL);
 	return 0;
 }

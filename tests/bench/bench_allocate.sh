@@ -18,7 +18,9 @@ SERVER_NAME=turn.example.net
 
 "$TURN_TOKEN" keygen --kid bench --set >"$T/keys.json"
 printf 'key-set = %s\nlog-level = warning\n' "$T/keys.json" >"$T/tpa.conf"
-start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
+# thousands of allocations a second, each relay port held a moment after
+# its allocation went: the whole relay space of tests/lib.sh
+TS_RELAY_PORTS=8000 start_turnserver ts "$TURNSERVER" --server-name="$SERVER_NAME" \
 	--user=alice:alicepw --auth-plugin="$PLUGIN" \
 	--auth-plugin-config="$T/tpa.conf" || exit 1
 "$TURN_TOKEN" issue --keys "$T/keys.json" --kid bench \

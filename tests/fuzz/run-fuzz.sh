@@ -16,8 +16,9 @@
 #
 # Prints one line per harness ("ok - fuzz_X: N runs, no crash" or
 # "not ok - fuzz_X: <what>") and "N passed, N failed"; exits 1 if any
-# harness failed or did not build, 0 otherwise. If clang or its libFuzzer
-# runtime is missing it says "skipped" and exits 0.
+# harness failed or did not build, 0 otherwise. A missing clang or
+# libFuzzer runtime (scripts/install-deps.sh installs both) is a failure:
+# "not ok - libFuzzer: ..." and exit status 1.
 #
 # Environment: CC (default clang), FUZZ_RUNS (cap on runs per harness,
 # default 100000000), FUZZ_MAX_LEN (default 8192), FUZZ_HARNESSES (a subset,
@@ -86,13 +87,15 @@ cat >"$probe.c" <<'EOF'
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }
 EOF
 if ! command -v "$CC" >/dev/null 2>&1; then
-	echo "# skipped: $CC not found (libFuzzer needs clang)"
-	exit 0
+	echo "not ok - libFuzzer: $CC not found (libFuzzer needs clang)"
+	echo "0 passed, 1 failed"
+	exit 1
 fi
 if ! "$CC" -fsanitize=fuzzer,address,undefined -o "$probe" "$probe.c" \
 	>"$probe.log" 2>&1; then
-	echo "# skipped: $CC cannot link -fsanitize=fuzzer (libclang_rt.fuzzer missing?)"
-	exit 0
+	echo "not ok - libFuzzer: $CC cannot link -fsanitize=fuzzer (libclang_rt.fuzzer missing?), see $probe.log"
+	echo "0 passed, 1 failed"
+	exit 1
 fi
 
 # ---- build --------------------------------------------------------------
@@ -182,7 +185,7 @@ for h in $built; do
 		$hard "$build/$h" -rss_limit_mb=2048 -timeout=10 \
 			-artifact_prefix="$art/" "$@" >"$log" 2>&1
 		rc=$?
-		n=$#
+		n="$# seed inputs replayed"
 	else
 		work=$build/corpus/$h
 		rm -rf "$work"
@@ -198,9 +201,10 @@ for h in $built; do
 		[ -n "$n" ] || n=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' \
 			"$log" | tail -n 1)
 		[ -n "$n" ] || n="?"
+		n="$n runs"
 	fi
 	if [ "$rc" -eq 0 ]; then
-		echo "ok - $h: $n runs, no crash"
+		echo "ok - $h: $n, no crash"
 		pass=$((pass + 1))
 		continue
 	fi

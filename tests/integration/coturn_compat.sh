@@ -35,33 +35,54 @@ stun_binding() {
 		>"$T/stun.log" 2>&1 && grep -q "UDP reflexive addr: 127.0.0.1:" "$T/stun.log"
 }
 
-for server in debian patched; do
-	if [ $server = debian ]; then bin=/usr/sbin/turnserver; else bin=$TURNSERVER; fi
-	[ -x "$bin" ] || bin=/usr/bin/turnserver
+# Debian's turnserver is the unpatched one (no --auth-plugin); ours has the
+# option.  Neither stands in for the other: a missing one fails its checks.
+DEBIAN_TURNSERVER=/usr/bin/turnserver
+has_plugin_option() {
+	"$1" -h 2>&1 | grep -q -- '--auth-plugin'
+}
+check "Debian's turnserver is there and unpatched ($DEBIAN_TURNSERVER)" \
+	eval "[ -x '$DEBIAN_TURNSERVER' ] && ! has_plugin_option '$DEBIAN_TURNSERVER' &&
+		'$DEBIAN_TURNSERVER' -h 2>&1 | grep -q 'Usage: turnserver'"
+check "the patched turnserver is there and has --auth-plugin ($TURNSERVER)" \
+	eval "[ -x '$TURNSERVER' ] && has_plugin_option '$TURNSERVER'"
 
-	start_turnserver "$server-lt" "$bin" --lt-cred-mech --user=dave:davepw ||
-		{ not_ok "$server turnserver starts"; continue; }
-	lt_cred_checks "$server+debian-client" /usr/bin
-	lt_cred_checks "$server+patched-client" "$COTURN_BIN"
-	check "$server: STUN binding answers" stun_binding /usr/bin
+for server in debian patched; do
+	if [ $server = debian ]; then bin=$DEBIAN_TURNSERVER; else bin=$TURNSERVER; fi
+
+	if start_turnserver "$server-lt" "$bin" --lt-cred-mech --user=dave:davepw; then
+		lt_cred_checks "$server+debian-client" /usr/bin
+		lt_cred_checks "$server+patched-client" "$COTURN_BIN"
+		check "$server: STUN binding answers" stun_binding /usr/bin
+	else
+		not_ok "$server turnserver starts with a static user"
+	fi
 	stop_pid "$TS_PID"
 
-	start_turnserver "$server-rest" "$bin" --use-auth-secret \
-		--static-auth-secret="$SECRET" ||
-		{ not_ok "$server turnserver starts with REST API"; continue; }
-	rest_checks "$server"
+	if start_turnserver "$server-rest" "$bin" --use-auth-secret \
+		--static-auth-secret="$SECRET"; then
+		rest_checks "$server"
+	else
+		not_ok "$server turnserver starts with REST API"
+	fi
 	stop_pid "$TS_PID"
 done
 
 echo "default pass" >"$T/pass.conf"
-start_turnserver pass-lt "$TURNSERVER" --user=dave:davepw \
-	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/pass.conf" &&
+if start_turnserver pass-lt "$TURNSERVER" --user=dave:davepw \
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/pass.conf"; then
 	lt_cred_checks "plugin-pass" /usr/bin
+else
+	not_ok "turnserver starts with a PASSing plugin and a static user"
+fi
 stop_pid "$TS_PID"
-start_turnserver pass-rest "$TURNSERVER" --use-auth-secret \
+if start_turnserver pass-rest "$TURNSERVER" --use-auth-secret \
 	--static-auth-secret="$SECRET" \
-	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/pass.conf" &&
+	--auth-plugin="$TEST_PLUGIN" --auth-plugin-config="$T/pass.conf"; then
 	rest_checks "plugin-pass"
+else
+	not_ok "turnserver starts with a PASSing plugin and a REST API secret"
+fi
 stop_pid "$TS_PID"
 
 check "coturn's RFC 5769 test vectors pass in the patched tree" \

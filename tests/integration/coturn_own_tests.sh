@@ -4,8 +4,8 @@
 # does against Debian's unpatched binaries.  The script listens on all
 # addresses and default ports and leaves its servers running, so it runs in
 # a network namespace of its own (loopback-range addresses only, nothing
-# routed out) and a PID namespace that ends every process it started when
-# the script returns.
+# routed out) and a PID namespace, with a /proc of its own, that ends every
+# process it started when the script returns.
 . "$TOP_SRCDIR/tests/lib.sh"
 
 NS=tpa-own-$$
@@ -31,7 +31,7 @@ ip netns exec "$NS" sh -c 'ip link set lo up &&
 run_own_tests() {
 	local out=$T/$1.out
 	timeout 120 ip netns exec "$NS" unshare --pid --fork --kill-child \
-		bash -c "cd '$2' && bash ./run_tests.sh" >"$out" 2>&1
+		--mount-proc bash -c "cd '$2' && bash ./run_tests.sh" >"$out" 2>&1
 	grep -E '^(Running|OK|FAIL)' "$out" | sed "s/^/# $1: /"
 	[ "$(grep -c '^OK$' "$out")" -eq 2 ] && ! grep -q FAIL "$out"
 }

@@ -121,12 +121,15 @@ mkdir -p "$R/run/coturn-tpa" "$R/var/lib/coturn-tpa" # RuntimeDirectory, StateDi
 chown "$tpa_uid:$tpa_gid" "$R/run/coturn-tpa" "$R/var/lib/coturn-tpa"
 chmod 0700 "$R/run/coturn-tpa" "$R/var/lib/coturn-tpa"
 TS_PORT=$(free_port)
+relay_range
 unshare -m --propagation private sh -c "$IN_ROOT" in_root "$R" \
 	"$tpa_uid:$tpa_gid" "${cmd[@]}" --listening-ip=127.0.0.1 \
-	--relay-ip=127.0.0.1 --listening-port="$TS_PORT" --min-port=50000 \
-	--max-port=59999 --no-tls --no-dtls --no-cli >"$T/server.log" 2>&1 &
+	--relay-ip=127.0.0.1 --listening-port="$TS_PORT" \
+	--min-port="$RELAY_MIN" --max-port="$RELAY_MAX" \
+	--no-tls --no-dtls --no-cli >"$T/server.log" 2>&1 &
 TS_PID=$!
 PIDS+=("$TS_PID")
+RELAY_OWNER[$RELAY_MIN]=$TS_PID
 check "the installed server starts as the unit starts it, as coturn-tpa" eval \
 	'wait_listening "$TS_PORT" "$TS_PID" &&
 	 [ "$(ps -o uid= -p "$TS_PID" | tr -d " ")" = "$tpa_uid" ]'

@@ -7,6 +7,7 @@ rc=$?
 check "the demo exits 0" test "$rc" -eq 0
 check "the demo reports four outcomes, all PASS" \
 	test "$(grep -c '^   PASS  ' "$T/demo.out")" -eq 4
-check "the demo shows no FAIL" bash -c "! grep -q FAIL '$T/demo.out'"
+check "the demo ran to its end and shows no FAIL" \
+	bash -c "grep -q '^   PASS  ' '$T/demo.out' && ! grep -q FAIL '$T/demo.out'"
 
 finish

@@ -18,8 +18,10 @@ check "only paths and the port were changed" \
 
 # start_turnserver passes -n (no config file); this one reads the example.
 TS_PORT=$(free_port)
+relay_range
 "$TURNSERVER" -c "$T/turnserver.conf" --listening-ip=127.0.0.1 \
-	--relay-ip=127.0.0.1 --listening-port="$TS_PORT" --no-tls --no-dtls \
+	--relay-ip=127.0.0.1 --listening-port="$TS_PORT" \
+	--min-port="$RELAY_MIN" --max-port="$RELAY_MAX" --no-tls --no-dtls \
 	--log-file=stdout --simple-log --pidfile="$T/ts.pid" >"$T/ts.log" 2>&1 &
 TS_PID=$!
 PIDS+=("$TS_PID")

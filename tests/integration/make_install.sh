@@ -51,12 +51,14 @@ sed -e "s|^auth-plugin=.*|auth-plugin=$P/lib/coturn-tpa/coturn_tpa.so|" \
 
 # run_server NAME BINARY: the example configuration on loopback.
 run_server() {
-	TS_PORT=$(free_port)
+	TS_PORT=$(free_port) && relay_range || return 1
 	"$2" -c "$T/turnserver.conf" --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--listening-port="$TS_PORT" --no-tls --no-dtls --log-file=stdout \
+		--listening-port="$TS_PORT" --min-port="$RELAY_MIN" \
+		--max-port="$RELAY_MAX" --no-tls --no-dtls --log-file=stdout \
 		--simple-log --pidfile="$T/$1.pid" >"$T/$1.log" 2>&1 &
 	TS_PID=$!
 	PIDS+=("$TS_PID")
+	RELAY_OWNER[$RELAY_MIN]=$TS_PID
 	wait_listening "$TS_PORT" "$TS_PID"
 }
 token_allocates() {

@@ -54,6 +54,12 @@ check "the owner moves its allocation with its own key" \
 check "the moved allocation refreshes from the new address" \
 	grep -q '^moved-refresh ok ' "$T/owner.out"
 
+# The response that moves it is well formed from the first: coturn's
+# mobility response once carried a stale length, came out malformed, and
+# only the answer to a retransmission got through (over UDP).
+check "the response that moves the allocation is well formed" \
+	grep -q '^move ok lifetime=[0-9]* malformed=0$' "$T/owner.out"
+
 # ... also with its token again in the request.
 run owner-token owner-token.out kid-a
 check "the owner moves with its own key and its token again" \

@@ -5,21 +5,30 @@
 
 PLUGIN=$TOP_BUILDDIR/plugin/.libs/coturn_tpa.so
 
-# refuses NAME MESSAGE: coturn exits non-zero with MESSAGE, using the
-# plugin config $T/NAME.conf.
-refuses() {
+# exits_with NAME MESSAGE ARGS...: coturn with the plugin and ARGS stops
+# by itself within 15 s (a timeout, status 124, is the server still
+# running: a failure), with a non-zero status and MESSAGE in its log.
+exits_with() {
 	local name=$1 msg=$2 rc
+	shift 2
+	relay_range || return 1
 	timeout 15 "$TURNSERVER" -n --listening-ip=127.0.0.1 \
-		--listening-port="$(free_port)" --no-tls --no-dtls --no-cli \
-		--log-file=stdout --simple-log --realm=example.org \
-		--pidfile="$T/$name.pid" --auth-plugin="$PLUGIN" \
-		--auth-plugin-config="$T/$name.conf" >"$T/$name.log" 2>&1
+		--relay-ip=127.0.0.1 --listening-port="$(free_port)" \
+		--min-port="$RELAY_MIN" --max-port="$RELAY_MAX" --no-tls \
+		--no-dtls --no-cli --log-file=stdout --simple-log --realm=example.org \
+		--pidfile="$T/$name.pid" --auth-plugin="$PLUGIN" "$@" \
+		>"$T/$name.log" 2>&1
 	rc=$?
 	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && log_has "$T/$name.log" "$msg" || {
 		echo "# $name: status $rc, log:"
 		tail -3 "$T/$name.log" | sed 's/^/#   /'
 		return 1
 	}
+}
+
+# refuses NAME MESSAGE: exits_with, using the plugin config $T/NAME.conf.
+refuses() {
+	exits_with "$1" "$2" --auth-plugin-config="$T/$1.conf"
 }
 
 "$TURN_TOKEN" keygen --kid a --set >"$T/good.json"
@@ -46,11 +55,8 @@ check "a duplicate kid in the key set" refuses dupkid "duplicate kid"
 check "a key of the wrong length names the key" refuses shortkey \
 	"keys[0] (kid \"short\")"
 check "a missing key-set file" refuses missing "$T/missing.json"
-check "no auth-plugin-config at all" bash -c "! timeout 15 '$TURNSERVER' -n \
-	--listening-ip=127.0.0.1 --listening-port=$(free_port) --no-tls \
-	--no-dtls --no-cli --log-file=stdout --simple-log --realm=example.org \
-	--pidfile='$T/noconf.pid' --auth-plugin='$PLUGIN' >'$T/noconf.log' 2>&1 &&
-	grep -q 'no configuration: set auth-plugin-config' '$T/noconf.log'"
+check "no auth-plugin-config at all" exits_with noconf \
+	"no configuration: set auth-plugin-config"
 
 start_turnserver good "$TURNSERVER" --auth-plugin="$PLUGIN" \
 	--auth-plugin-config="$T/good.conf"

@@ -247,13 +247,10 @@ static void check_invariants(const struct tpa_auth_outcome *out,
 			     const uint8_t *tok, size_t tok_len)
 {
 	static const uint8_t zero[TPA_MAC_KEY_MAX];
-	size_t i;
-
 	CHECK(out->reason[sizeof(out->reason) - 1] == '\0');
-	for (i = 0; out->reason[i] != '\0'; i++)
-		CHECK_MSG(out->reason[i] >= 0x20 && out->reason[i] < 0x7f,
-			  "byte %zu of \"%s\" is not printable", i,
-			  out->reason);
+	CHECK_MSG(tpa_test_unprintable(out->reason) < 0,
+		  "byte %ld of \"%s\" is not printable",
+		  tpa_test_unprintable(out->reason), out->reason);
 	if (out->verdict != TPA_ACCEPT) {
 		CHECK_MSG(memcmp(out->key, zero, sizeof(zero)) == 0 &&
 				  out->key_len == 0 && out->expiry == 0,

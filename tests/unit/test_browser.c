@@ -350,8 +350,9 @@ static void check_reason_clean(const struct tpa_auth_outcome *out,
 {
 	char cred[64], tok_part[13];
 
-	for (const char *p = out->reason; *p; p++)
-		CHECK(*p >= 0x20 && *p < 0x7f);
+	CHECK_MSG(tpa_test_unprintable(out->reason) < 0,
+		  "byte %ld of \"%s\" is not printable",
+		  tpa_test_unprintable(out->reason), out->reason);
 	if (tpa_b64_encode(r->mac, r->mac_len, cred, sizeof(cred), 0) != 0)
 		abort();
 	cred[8] = '\0';

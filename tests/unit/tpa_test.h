@@ -38,6 +38,16 @@ static unsigned long tpa_test_failed;
 	CHECK_MSG(strcmp((got), (want)) == 0,                                  \
 		  "\n  got:  \"%s\"\n  want: \"%s\"", (got), (want))
 
+/* The offset of the first byte of s that is not printable ASCII (0x20 to
+ * 0x7e), or -1 if there is none: one check of a whole string. */
+static inline long tpa_test_unprintable(const char *s)
+{
+	for (long i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return i;
+	return -1;
+}
+
 static inline int tpa_test_done(void)
 {
 	printf("%lu passed, %lu failed\n", tpa_test_passed, tpa_test_failed);

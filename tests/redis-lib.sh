@@ -55,11 +55,13 @@ redis_answers() {
 }
 
 # free_cluster_port: a free port whose cluster bus port (+10000) is free.
+# Below 14000, so that the bus port stays in free_port's range (below
+# 24000), clear of the relay ranges and the ephemeral ports.
 free_cluster_port() {
 	local p
 	while :; do
 		p=$(free_port)
-		[ "$p" -lt 55535 ] || continue
+		[ "$p" -lt 14000 ] || continue
 		port_in_use $((p + 10000)) || {
 			echo "$p"
 			return

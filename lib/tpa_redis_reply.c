@@ -136,8 +136,12 @@ static void *create_array(const redisReadTask *task, int elements)
 {
 	redisReply *r;
 
-	if (elements < 0 || (unsigned)elements > TPA_REDIS_REPLY_MAX_OBJECTS)
+	if (elements < 0 || (unsigned)elements > TPA_REDIS_REPLY_MAX_OBJECTS) {
+		struct tpa_redis_reader_count *count = task->privdata;
+		if (count != NULL) /* for the message: too many, not OOM */
+			count->objects = TPA_REDIS_REPLY_MAX_OBJECTS + 1;
 		return NULL;
+	}
 	r = new_object(task, REDIS_REPLY_ARRAY);
 	if (r == NULL)
 		return NULL;

@@ -2,7 +2,8 @@
 # redis_client: lib/tpa_redis against real redis-servers on loopback, one
 # server at a time: TCP and a Unix socket, requirepass and an ACL user
 # (passwords from files), SELECT, a stopped server (timeouts, back-off,
-# recovery), a killed and restarted server, scripts and NOSCRIPT, batches,
+# recovery), a killed and restarted server, a hostile server (a reply that
+# never ends, huge, or not RESP), scripts and NOSCRIPT, batches,
 # and the subscriber.  The checks themselves are in
 # tests/fixtures/redis_check*.c; this script starts the servers and does
 # what the checker asks ("@ restart").
@@ -65,6 +66,22 @@ if start_redis secure; then
 else
 	not_ok "a redis-server with requirepass starts"
 fi
+# ---- a hostile server: time and memory stay bounded ----
+for mode in trickle huge-array big-bulk garbage; do
+	port=$(free_port)
+	"$TOP_BUILDDIR/tests/fixtures/hostile_redis_server" "$port" "$mode" \
+		>"$T/hostile-$mode.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	if wait_listening "$port" "$pid"; then
+		drive_check on_action "$CHECK" single hostile \
+			"redis://127.0.0.1:$port" "$mode"
+	else
+		not_ok "the hostile server ($mode) starts"
+	fi
+	stop_pid "$pid"
+done
+
 check "no password is in what the checker said" \
 	no_secret_in "$T/checker.out" \
 	"$(cat "$T/requirepass.txt")" "$(cat "$T/acl-password.txt")"

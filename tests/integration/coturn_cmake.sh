@@ -26,6 +26,8 @@ check "cmake without turn_auth_plugin.h stops and names TURN_AUTH_PLUGIN_INCLUDE
 builds() {
 	cmake -S "$SRC" -B "$T/build" \
 		-DTURN_AUTH_PLUGIN_INCLUDE_DIR="$TOP_SRCDIR/include" \
+		-DCMAKE_C_FLAGS="${SANITIZER_FLAGS:-}" \
+		-DCMAKE_EXE_LINKER_FLAGS="${SANITIZER_FLAGS:-}" \
 		>"$T/cmake.log" 2>&1 &&
 		cmake --build "$T/build" --target turnserver -j2 \
 			>"$T/build.log" 2>&1 || {

@@ -71,8 +71,7 @@ static void decode_side(const char *in, size_t len, int url)
 	/* And that decodes to the same bytes again. */
 	uint8_t *again = malloc(cap);
 	FUZZ_CHECK(again != NULL);
-	FUZZ_CHECK(tpa_b64_decode(enc, strlen(enc), again, cap, &n2, url) ==
-		   0);
+	FUZZ_CHECK(tpa_b64_decode(enc, strlen(enc), again, cap, &n2, url) == 0);
 	FUZZ_CHECK(n2 == n && memcmp(again, out, n) == 0);
 	free(again);
 	free(enc);

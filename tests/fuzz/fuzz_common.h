@@ -12,19 +12,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FUZZ_CHECK(cond)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",    \
-				__FILE__, __LINE__, #cond);                  \
-			__builtin_trap();                                    \
-		}                                                            \
+#define FUZZ_CHECK(cond)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
+				__FILE__, __LINE__, #cond);                    \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 /* AS-RS keys: 00 01 .. 0f and 00 01 .. 1f. */
-static const uint8_t fuzz_key16[16] = {
-	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
-	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+static const uint8_t fuzz_key16[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
+				       0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+				       0x0c, 0x0d, 0x0e, 0x0f};
 static const uint8_t fuzz_key32[32] = {
 	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
 	0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,

@@ -31,8 +31,7 @@ static void check_key(const struct tpa_key *k)
 		FUZZ_CHECK(fuzz_all_zero(k->k + 16, 16));
 
 	/* tpa_key_usable by its definition, at the edges. */
-	int64_t nows[] = {0, k->nbf - 1, k->nbf, k->exp - 1, k->exp,
-			  INT64_MAX};
+	int64_t nows[] = {0, k->nbf - 1, k->nbf, k->exp - 1, k->exp, INT64_MAX};
 	for (size_t i = 0; i < sizeof(nows) / sizeof(nows[0]); i++) {
 		int64_t now = nows[i];
 		enum tpa_key_use want = TPA_KEY_USABLE;
@@ -47,9 +46,8 @@ static void check_key(const struct tpa_key *k)
 static int same_key(const struct tpa_key *a, const struct tpa_key *b)
 {
 	return strcmp(a->kid, b->kid) == 0 && a->k_len == b->k_len &&
-	       memcmp(a->k, b->k, a->k_len) == 0 &&
-	       a->has_nbf == b->has_nbf && a->nbf == b->nbf &&
-	       a->has_exp == b->has_exp && a->exp == b->exp;
+	       memcmp(a->k, b->k, a->k_len) == 0 && a->has_nbf == b->has_nbf &&
+	       a->nbf == b->nbf && a->has_exp == b->has_exp && a->exp == b->exp;
 }
 
 /* Loads text, which must be a valid set of n keys equal to ks's. */
@@ -57,8 +55,8 @@ static void reload_same(const char *text, size_t len,
 			const struct tpa_keyset *ks, size_t first, size_t n)
 {
 	char err[TPA_KEYSET_ERR_LEN];
-	struct tpa_keyset *again = tpa_keyset_load_string(text, len, err,
-							  sizeof(err));
+	struct tpa_keyset *again =
+		tpa_keyset_load_string(text, len, err, sizeof(err));
 	if (again == NULL)
 		fprintf(stderr, "reload failed: %s\n%.*s\n", err, (int)len,
 			text);
@@ -118,9 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(exact[0] == '\0');
 		}
 		/* An explicit alg of the wrong size is refused. */
-		FUZZ_CHECK(tpa_jwk_format(k, k->k_len == 16 ? "A256GCM"
-							    : "A128GCM",
-					  one, sizeof(one)) == -1);
+		FUZZ_CHECK(tpa_jwk_format(
+				   k, k->k_len == 16 ? "A256GCM" : "A128GCM",
+				   one, sizeof(one)) == -1);
 
 		int ol = snprintf(one, sizeof(one), "{\"keys\":[%s]}", jwk);
 		FUZZ_CHECK(ol > 0 && (size_t)ol < sizeof(one));

@@ -75,7 +75,7 @@ static void check_addr_value(const struct tpa_stun_view *v, uint16_t type,
 	memcpy(mask + 4, v->buf + 8, 12);
 	uint16_t port = (uint16_t)(a.value[2] << 8 | a.value[3]);
 	for (size_t i = 0; i < n; i++)
-		addr[i] = a.value[4 + i] ^ (xor ? mask[i] : 0);
+		addr[i] = a.value[4 + i] ^ (xor? mask[i] : 0);
 	if (xor)
 		port ^= 0x2112;
 	if (n == 4) {
@@ -112,10 +112,12 @@ static void getters(const struct tpa_stun_view *v)
 		TPA_STUN_ATTR_USERNAME, TPA_STUN_ATTR_REALM,
 		TPA_STUN_ATTR_NONCE, TPA_STUN_ATTR_SOFTWARE,
 		TPA_STUN_ATTR_ACCESS_TOKEN};
-	static const uint16_t attrs[] = {
-		TPA_STUN_ATTR_ACCESS_TOKEN, TPA_STUN_ATTR_USERNAME,
-		TPA_STUN_ATTR_REALM,	    TPA_STUN_ATTR_NONCE,
-		TPA_STUN_ATTR_MESSAGE_INTEGRITY, TPA_STUN_ATTR_FINGERPRINT};
+	static const uint16_t attrs[] = {TPA_STUN_ATTR_ACCESS_TOKEN,
+					 TPA_STUN_ATTR_USERNAME,
+					 TPA_STUN_ATTR_REALM,
+					 TPA_STUN_ATTR_NONCE,
+					 TPA_STUN_ATTR_MESSAGE_INTEGRITY,
+					 TPA_STUN_ATTR_FINGERPRINT};
 	struct tpa_stun_attr a;
 	char reason[TPA_STUN_REASON_MAX];
 	int code, r;
@@ -128,8 +130,8 @@ static void getters(const struct tpa_stun_view *v)
 		if (r != 0)
 			continue;
 		FUZZ_CHECK(a.type == attrs[i]);
-		FUZZ_CHECK(a.offset >= TPA_STUN_HDR_LEN &&
-			   a.offset % 4 == 0 && a.offset + 4 <= v->len);
+		FUZZ_CHECK(a.offset >= TPA_STUN_HDR_LEN && a.offset % 4 == 0 &&
+			   a.offset + 4 <= v->len);
 		FUZZ_CHECK(a.value == v->buf + a.offset + 4);
 		FUZZ_CHECK(a.len <= v->len - a.offset - 4);
 	}
@@ -282,9 +284,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK((size - TPA_STUN_HDR_LEN) % 4 == 0);
 	FUZZ_CHECK(size - TPA_STUN_HDR_LEN == (size_t)(buf[2] << 8 | buf[3]));
 	FUZZ_CHECK(tpa_stun_method_of(&v) <= 0xFFF);
-	FUZZ_CHECK(tpa_stun_type(tpa_stun_class_of(&v),
-				 tpa_stun_method_of(&v)) ==
-		   (uint16_t)(buf[0] << 8 | buf[1]));
+	FUZZ_CHECK(
+		tpa_stun_type(tpa_stun_class_of(&v), tpa_stun_method_of(&v)) ==
+		(uint16_t)(buf[0] << 8 | buf[1]));
 	FUZZ_CHECK(tpa_stun_tid_of(&v) == buf + 8);
 
 	/* A walk covers the body exactly; nothing follows FINGERPRINT. */

@@ -194,7 +194,7 @@ enum tpa_redis_status tpa_redis_run(struct tpa_redis *r, const char *key,
 {
 	struct tpa_redis_conn *conn = NULL, *next = NULL;
 	uint64_t start = tpa_redis_now_ms();
-	int hops = 0, next_asking = 0, reloaded = 0;
+	int hops = 0, next_asking = 0, reloaded = 0, rerouted = 0;
 	char host[TPA_REDIS_HOST_MAX];
 
 	*reply = NULL;
@@ -215,6 +215,14 @@ enum tpa_redis_status tpa_redis_run(struct tpa_redis *r, const char *key,
 					     errlen);
 			if (st != TPA_REDIS_OK)
 				return st;
+			/* closed by its server while idle (a failover, a
+			 * killed node, a restart): look for it again, once,
+			 * rather than fail a request that could succeed */
+			if (!rerouted && tpa_redis_conn_drop_if_closed(conn)) {
+				rerouted = 1;
+				tpa_redis_conn_lost(r, conn);
+				continue;
+			}
 		}
 		st = send_request(r, conn, asking, req, &rep, err, errlen);
 		if (st != TPA_REDIS_OK) {

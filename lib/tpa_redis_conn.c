@@ -119,6 +119,27 @@ static enum tpa_redis_status io_failed(struct tpa_redis_conn *c, int timed_out,
 	return timed_out ? TPA_REDIS_TIMEOUT : TPA_REDIS_DOWN;
 }
 
+int tpa_redis_conn_drop_if_closed(struct tpa_redis_conn *c)
+{
+	struct pollfd p;
+	int rc;
+
+	if (c->ctx == NULL || c->out_len != 0)
+		return 0;
+	/* between exchanges nothing is due: readable means EOF, an error,
+	 * or bytes out of step with our requests */
+	p.fd = c->ctx->fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	do
+		rc = poll(&p, 1, 0);
+	while (rc < 0 && errno == EINTR);
+	if (rc <= 0 || p.revents == 0)
+		return 0;
+	tpa_redis_conn_close(c);
+	return 1;
+}
+
 enum tpa_redis_status tpa_redis_conn_open(struct tpa_redis_conn *c,
 					  const struct tpa_redis_auth *auth,
 					  uint32_t timeout_ms, char *err,
@@ -129,7 +150,7 @@ enum tpa_redis_status tpa_redis_conn_open(struct tpa_redis_conn *c,
 	uint64_t left;
 	redisContext *ctx;
 
-	if (c->ctx != NULL)
+	if (c->ctx != NULL && !tpa_redis_conn_drop_if_closed(c))
 		return TPA_REDIS_OK;
 	if (tpa_redis_backoff_active(&c->backoff, &left)) {
 		tpa_redis_set_err(err, errlen,

@@ -158,8 +158,9 @@ int tpa_redis_conn_is(const struct tpa_redis_conn *c, const char *host,
 		      uint16_t port);
 
 /*
- * Connects c if it is not, within timeout_ms, and says auth.  During a
- * back-off: TPA_REDIS_DOWN at once.  A failure closes c and starts (or
+ * Connects c if it is not (or if the server closed it while it was idle:
+ * tpa_redis_conn_drop_if_closed), within timeout_ms, and says auth.
+ * During a back-off: TPA_REDIS_DOWN at once.  A failure closes c and starts (or
  * doubles) its back-off; only an answered exchange resets it (a
  * stopped server's kernel still accepts connections).
  */
@@ -213,6 +214,15 @@ void tpa_redis_conn_fail(struct tpa_redis_conn *c);
 
 /* Closes c (if open); keeps its back-off as it is. */
 void tpa_redis_conn_close(struct tpa_redis_conn *c);
+
+/*
+ * 1, with c closed (its back-off as it is), if c is open and idle but its
+ * server has closed it (a restart, a killed node, Sentinel's CLIENT KILL
+ * of a demoted master) or sent bytes nobody asked for; else 0.  A request
+ * on such a connection would fail with nothing wrong now: this lets the
+ * caller connect again, or look for the server again, first.
+ */
+int tpa_redis_conn_drop_if_closed(struct tpa_redis_conn *c);
 
 /* ---- cluster slots (tpa_redis_slots.c) --------------------------------- */
 

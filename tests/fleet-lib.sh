@@ -1,6 +1,6 @@
 # tests/fleet-lib.sh - a fleet of patched coturn nodes with the plugin and
-# one real redis-server, for the fleet tests (bash); sourced after
-# tests/lib.sh and tests/redis-lib.sh.
+# real redis-servers (one, Sentinel or Cluster), for the fleet tests
+# (bash); sourced after tests/lib.sh and tests/redis-lib.sh.
 #
 #   fleet_keys KID[@EXP]...       a key set with these kids ($T/keys.json),
 #                                 each valid until EXP if given
@@ -13,6 +13,7 @@
 #   issue NAME KID [LIFETIME]     a token: $T/NAME.json, TOKEN_ID[NAME]
 #   metric NODE SAMPLE            a sample's value in NODE's metrics
 #   node_log NODE                 the path of NODE's log
+#   stream, hold and the like     relays and allocations (below)
 
 PLUGIN=$TOP_BUILDDIR/plugin/.libs/coturn_tpa.so
 FLEET_CLIENT=$TOP_BUILDDIR/tests/fixtures/fleet_client
@@ -126,4 +127,74 @@ no_token_in_logs() {
 	for log in "$T"/*.log; do
 		no_secret_in "$log" "${secrets[@]}" || return 1
 	done
+}
+
+# ---- relays that carry data, allocations held ------------------------------
+#
+#   stream NAME NODE TOKEN        a client of TOKEN at NODE sending through
+#                                 its relay to the peer (start_peer) for
+#                                 STREAM_MS (default 60000); $T/NAME.out
+#   flowing / stopped NAME        it saw its first echo / its data stopped
+#   last_echo NAME                when it saw its last echo (ms, epoch)
+#   stopped_within NAME T0 MS     it stopped, its last echo MS after T0 at most
+#   flows_after NAME T            it saw an echo after T and goes on
+#   hold NAME NODE TOKEN          an allocation held until release NAME
+#   now_ms                        the time, ms since the epoch
+
+stream() {
+	"$FLEET_CLIENT" stream "${NODE_PORT[$2]}" 127.0.0.1 "$T/$3.json" \
+		127.0.0.1 "$PEER_PORT" "${STREAM_MS:-60000}" >"$T/$1.out" 2>&1 &
+	PIDS+=("$!")
+}
+
+flowing() {
+	grep -q '^FLOWING$' "$T/$1.out"
+}
+
+stopped() {
+	grep -q '^STOPPED ' "$T/$1.out"
+}
+
+last_echo() {
+	sed -n 's/.* last_echo_ms=\([0-9]*\)$/\1/p' "$T/$1.out" | tail -1
+}
+
+stopped_within() {
+	local last
+	stopped "$1" || return 1
+	last=$(last_echo "$1")
+	echo "# $1: the last echo came $((last - $2)) ms after the revocation"
+	[ $((last - $2)) -le "$3" ]
+}
+
+flows_after() {
+	local last
+	last=$(last_echo "$1")
+	! stopped "$1" && [ -n "$last" ] && [ "$last" -gt "$2" ]
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+declare -A HOLDER
+hold() {
+	local name=$1 node=$2 tok=$3 i
+	"$FLEET_CLIENT" hold "${NODE_PORT[$node]}" 127.0.0.1 "$T/$tok.json" \
+		>"$T/$name.out" 2>&1 &
+	PIDS+=("$!")
+	HOLDER[$name]=$!
+	for i in $(seq 100); do
+		grep -q '^ALLOCATED$' "$T/$name.out" && return 0
+		grep -q 'ERROR' "$T/$name.out" && return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# release NAME: the held allocation is deleted (Refresh 0).
+release() {
+	kill -USR1 "${HOLDER[$1]}"
+	wait "${HOLDER[$1]}" 2>/dev/null
+	grep -q '^DELETED$' "$T/$1.out"
 }

@@ -22,23 +22,6 @@ start_node all "redis = $REDIS_URL" "redis-failure = allow" \
 	"redis-timeout-ms = 250" || { not_ok "a node starts (allow)"; finish; }
 start_peer
 
-flowing() {
-	grep -q '^FLOWING$' "$T/$1.out"
-}
-stopped() {
-	grep -q '^STOPPED ' "$T/$1.out"
-}
-last_echo() {
-	sed -n 's/.* last_echo_ms=\([0-9]*\)$/\1/p' "$T/$1.out" | tail -1
-}
-flows_after() {
-	local last
-	last=$(last_echo "$1")
-	! stopped "$1" && [ -n "$last" ] && [ "$last" -gt "$2" ]
-}
-now_ms() {
-	date +%s%3N
-}
 stream() {
 	"$FLEET_CLIENT" stream "${NODE_PORT[$2]}" 127.0.0.1 "$T/$3.json" \
 		127.0.0.1 "$PEER_PORT" 90000 >"$T/$1.out" 2>&1 &

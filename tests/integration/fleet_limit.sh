@@ -12,30 +12,6 @@
 fleet_keys k1 || { not_ok "a key set"; finish; }
 start_redis r || { not_ok "redis-server starts"; finish; }
 
-# hold NAME NODE TOKEN: an allocation of TOKEN at NODE held by
-# fleet_client until release NAME; fails if it was not allocated.
-declare -A HOLDER
-hold() {
-	local name=$1 node=$2 tok=$3 i
-	"$FLEET_CLIENT" hold "${NODE_PORT[$node]}" 127.0.0.1 "$T/$tok.json" \
-		>"$T/$name.out" 2>&1 &
-	PIDS+=("$!")
-	HOLDER[$name]=$!
-	for i in $(seq 100); do
-		grep -q '^ALLOCATED$' "$T/$name.out" && return 0
-		grep -q 'ERROR' "$T/$name.out" && return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# release NAME: the held allocation is deleted (Refresh 0).
-release() {
-	kill -USR1 "${HOLDER[$1]}"
-	wait "${HOLDER[$1]}" 2>/dev/null
-	grep -q '^DELETED$' "$T/$1.out"
-}
-
 # slots TOKEN: the members of the token's allocation set in Redis.
 slots() {
 	rcli "$REDIS_PORT" ZCARD "tpa:{${TOKEN_ID[$1]}}:alloc"

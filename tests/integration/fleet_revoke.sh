@@ -21,41 +21,6 @@ for n in a b; do
 done
 start_peer
 
-# stream NAME NODE TOKEN: a client of TOKEN at NODE sending through its
-# relay to the peer for at most 60 s; its reports in $T/NAME.out.
-stream() {
-	"$FLEET_CLIENT" stream "${NODE_PORT[$2]}" 127.0.0.1 "$T/$3.json" \
-		127.0.0.1 "$PEER_PORT" 60000 >"$T/$1.out" 2>&1 &
-	PIDS+=("$!")
-}
-flowing() {
-	grep -q '^FLOWING$' "$T/$1.out"
-}
-stopped() {
-	grep -q '^STOPPED ' "$T/$1.out"
-}
-# last_echo NAME: the time of the last echo it saw (ms since the epoch)
-last_echo() {
-	sed -n 's/.* last_echo_ms=\([0-9]*\)$/\1/p' "$T/$1.out" | tail -1
-}
-# stopped_within NAME T0 MS: its data stopped, MS at most after T0
-stopped_within() {
-	local last
-	stopped "$1" || return 1
-	last=$(last_echo "$1")
-	echo "# $1: the last echo came $((last - $2)) ms after the revocation"
-	[ $((last - $2)) -le "$3" ]
-}
-# flows_after NAME T: it saw an echo after time T (ms since the epoch)
-flows_after() {
-	local last
-	last=$(last_echo "$1")
-	! stopped "$1" && [ -n "$last" ] && [ "$last" -gt "$2" ]
-}
-now_ms() {
-	date +%s%3N
-}
-
 issue t k1
 issue u k1
 issue v k2

@@ -27,7 +27,7 @@ function describe(c) {
 
 // The selected candidate pair from getStats, in Chromium's and Firefox's
 // spellings (transport.selectedCandidatePairId, or pair.selected).
-async function selectedPair(pc) {
+export async function selectedPair(pc) {
   const stats = await pc.getStats();
   let pair;
   stats.forEach((s) => {

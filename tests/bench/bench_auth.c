@@ -120,8 +120,8 @@ static double bench_plugin(long n)
 	if (tpa_token_encode(as_rs_key, 32, SERVER_NAME, &tok, NULL, token,
 			     sizeof(token), &token_len) != TPA_TOKEN_OK)
 		die("cannot make a token");
-	len = allocate(msg, sizeof(msg), "bench", token, token_len,
-		       tok.mac_key, 20);
+	len = allocate(msg, sizeof(msg), "bench", token, token_len, tok.mac_key,
+		       20);
 	t0 = now_ns();
 	for (long i = 0; i < n; i++) {
 		tpa_auth_rfc7635(&ctx, msg, len, "bench", now, &out);
